@@ -1,0 +1,49 @@
+package io.flock.actors.api;
+
+/**
+ * How workers synchronise. The walking skeleton runs {@link #PS_BSP}; the others are named here
+ * so job files and the CLI already speak the final vocabulary, and are refused at submit time
+ * until they are built.
+ */
+public enum Strategy {
+    /** Sharded parameter server, bulk-synchronous: deterministic trajectory. */
+    PS_BSP("ps-bsp", true),
+    /** Sharded parameter server with bounded staleness. */
+    PS_SSP("ps-ssp", false),
+    /** Sharded parameter server, fully asynchronous. */
+    PS_ASP("ps-asp", false),
+    /** Peer-to-peer ring all-reduce, bulk-synchronous. */
+    RING("ring", false),
+    /** Reduce + broadcast along a tree, bulk-synchronous. */
+    TREE("tree", false),
+    /** Chosen at runtime by a cost model. */
+    AUTO("auto", false);
+
+    private final String id;
+    private final boolean available;
+
+    Strategy(String id, boolean available) {
+        this.id = id;
+        this.available = available;
+    }
+
+    /** The name used in job files and on the command line, e.g. {@code ps-bsp}. */
+    public String id() {
+        return id;
+    }
+
+    /** Whether this build can run the strategy. */
+    public boolean available() {
+        return available;
+    }
+
+    /** Parses a strategy name such as {@code ps-bsp}; the error lists the valid names. */
+    public static Strategy parse(String name) {
+        for (Strategy s : values()) {
+            if (s.id.equalsIgnoreCase(name.trim())) return s;
+        }
+        StringBuilder valid = new StringBuilder();
+        for (Strategy s : values()) valid.append(valid.length() == 0 ? "" : ", ").append(s.id);
+        throw new IllegalArgumentException("unknown strategy '" + name + "'; valid: " + valid);
+    }
+}

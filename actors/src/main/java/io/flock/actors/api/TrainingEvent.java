@@ -1,0 +1,31 @@
+package io.flock.actors.api;
+
+import io.flock.actors.wire.FlockMessage;
+
+/** Progress of a job, as seen by its submitter. Delivered in order for one job. */
+public sealed interface TrainingEvent extends FlockMessage {
+
+    String jobId();
+
+    /** The job has its shards and workers and is about to run step {@code firstStep}. */
+    record Started(String jobId, long firstStep, long totalSteps, long stepsPerEpoch, int workers, int shards,
+            Strategy strategy, long numParams) implements TrainingEvent {}
+
+    /**
+     * Step {@code step} (0-based) was computed by all micro-batches.
+     *
+     * @param loss             mean loss over the step's micro-batches
+     * @param samplesPerSecond samples of this step ÷ wall time since the previous step completed
+     */
+    record StepCompleted(String jobId, long step, long epoch, double loss, double samplesPerSecond, int workers)
+            implements TrainingEvent {}
+
+    /** Test-set evaluation after the last step of {@code epoch}. */
+    record EpochCompleted(String jobId, long epoch, long step, double testAccuracy) implements TrainingEvent {}
+
+    /** The job ended; {@link TrainingResult} holds the final parameters. */
+    record Completed(String jobId, TrainingResult result) implements TrainingEvent {}
+
+    /** The job cannot go on; {@code reason} says why. */
+    record Failed(String jobId, String reason) implements TrainingEvent {}
+}

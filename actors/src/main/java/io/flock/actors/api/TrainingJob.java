@@ -1,0 +1,109 @@
+package io.flock.actors.api;
+
+import io.flock.tensor.data.DatasetSpec;
+import io.flock.tensor.model.ModelSpec;
+import io.flock.tensor.optim.OptimizerSpec;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * Everything that defines a training run. Immutable and serializable; build one with
+ * {@link #builder()}. Exactly one of {@code steps} and {@code epochs} is positive: epochs are
+ * turned into steps once the coordinator knows the dataset size.
+ *
+ * @param jobId        unique id, also the prefix of the job's shard entity ids
+ * @param model        the model to train
+ * @param dataset      where every node loads the data from
+ * @param optimizer    the update rule the shards apply
+ * @param globalBatch  samples per step (B)
+ * @param microBatches micro-batches per step (M); B must be divisible by M
+ * @param steps        total steps, or 0 when {@code epochs} is used
+ * @param epochs       total epochs, or 0 when {@code steps} is used
+ * @param seed         seed of the batch plan
+ * @param strategy     synchronisation strategy
+ * @param shards       number of parameter shards
+ * @param minWorkers   the job waits until at least this many workers are available
+ * @param maxWorkers   at most this many workers take part
+ */
+public record TrainingJob(
+        String jobId,
+        ModelSpec model,
+        DatasetSpec dataset,
+        OptimizerSpec optimizer,
+        int globalBatch,
+        int microBatches,
+        long steps,
+        int epochs,
+        long seed,
+        Strategy strategy,
+        int shards,
+        int minWorkers,
+        int maxWorkers) {
+
+    public TrainingJob {
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(dataset, "dataset");
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(strategy, "strategy");
+        if (!jobId.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw new IllegalArgumentException("jobId '" + jobId + "' must be 1-64 characters of [A-Za-z0-9_.-]");
+        }
+        if (globalBatch <= 0 || microBatches <= 0 || globalBatch % microBatches != 0) {
+            throw new IllegalArgumentException("globalBatch (" + globalBatch + ") must be a positive multiple of microBatches ("
+                    + microBatches + ")");
+        }
+        if ((steps > 0) == (epochs > 0) || steps < 0 || epochs < 0) {
+            throw new IllegalArgumentException("set exactly one of steps (" + steps + ") and epochs (" + epochs + ") to a positive value");
+        }
+        if (shards <= 0) throw new IllegalArgumentException("shards must be positive, got " + shards);
+        if (minWorkers <= 0 || maxWorkers < minWorkers) {
+            throw new IllegalArgumentException("need 0 < minWorkers (" + minWorkers + ") <= maxWorkers (" + maxWorkers + ")");
+        }
+        if (!strategy.available()) {
+            throw new IllegalArgumentException("strategy " + strategy.id() + " is not available in this build; use "
+                    + Strategy.PS_BSP.id());
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Fluent builder with the demo's defaults: Adam 1e-3, B = 128, M = 8, 1 epoch, ps-bsp, 2 shards. */
+    public static final class Builder {
+        private String jobId = "job-" + UUID.randomUUID().toString().substring(0, 8);
+        private ModelSpec model;
+        private DatasetSpec dataset;
+        private OptimizerSpec optimizer = OptimizerSpec.Adam.of(1e-3);
+        private int globalBatch = 128;
+        private int microBatches = 8;
+        private long steps;
+        private int epochs = 1;
+        private long seed = 42;
+        private Strategy strategy = Strategy.PS_BSP;
+        private int shards = 2;
+        private int minWorkers = 1;
+        private int maxWorkers = Integer.MAX_VALUE;
+
+        public Builder jobId(String v) { this.jobId = v; return this; }
+        public Builder model(ModelSpec v) { this.model = v; return this; }
+        public Builder dataset(DatasetSpec v) { this.dataset = v; return this; }
+        public Builder optimizer(OptimizerSpec v) { this.optimizer = v; return this; }
+        public Builder globalBatch(int v) { this.globalBatch = v; return this; }
+        public Builder microBatches(int v) { this.microBatches = v; return this; }
+        /** Train for a fixed number of steps (clears epochs). */
+        public Builder steps(long v) { this.steps = v; this.epochs = 0; return this; }
+        /** Train for whole epochs (clears steps). */
+        public Builder epochs(int v) { this.epochs = v; this.steps = 0; return this; }
+        public Builder seed(long v) { this.seed = v; return this; }
+        public Builder strategy(Strategy v) { this.strategy = v; return this; }
+        public Builder shards(int v) { this.shards = v; return this; }
+        public Builder workers(int min, int max) { this.minWorkers = min; this.maxWorkers = max; return this; }
+
+        public TrainingJob build() {
+            return new TrainingJob(jobId, model, dataset, optimizer, globalBatch, microBatches, steps, epochs,
+                    seed, strategy, shards, minWorkers, maxWorkers);
+        }
+    }
+}
