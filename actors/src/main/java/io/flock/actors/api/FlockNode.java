@@ -1,0 +1,127 @@
+package io.flock.actors.api;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.flock.actors.coordinator.Coordinator;
+import io.flock.actors.node.DatasetCache;
+import io.flock.actors.node.FlockGuardian;
+import io.flock.actors.node.NodeSettings;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+
+/**
+ * One Flock node: an ActorSystem named {@code flock} that joins a Pekko cluster, hosts worker
+ * slots and parameter shards, and can host the coordinator. The entry point of the Java API:
+ * start a node, join a cluster, {@link #submit submit} jobs.
+ *
+ * <pre>{@code
+ * try (FlockNode node = FlockNode.start(ConfigFactory.load())) {
+ *     TrainingResult r = node.submit(job, System.out::println).result().toCompletableFuture().join();
+ * }
+ * }</pre>
+ */
+public final class FlockNode implements AutoCloseable {
+
+    /** Every node of one cluster uses this ActorSystem name. */
+    public static final String SYSTEM_NAME = "flock";
+
+    private final ActorSystem<Void> system;
+    private final ActorRef<Coordinator.Command> coordinator;
+
+    private FlockNode(ActorSystem<Void> system, DatasetCache datasets) {
+        this.system = system;
+        this.coordinator = FlockGuardian.coordinator(system, datasets);
+    }
+
+    /** Starts a node from {@code config} (resolved over Flock's and Pekko's reference.conf). */
+    public static FlockNode start(Config config) {
+        return start(config, new DatasetCache());
+    }
+
+    /** Starts a node that shares {@code datasets} with other nodes in this JVM. */
+    public static FlockNode start(Config config, DatasetCache datasets) {
+        Config resolved = config.withFallback(ConfigFactory.load()).resolve();
+        NodeSettings settings = NodeSettings.fromConfig(resolved);
+        ActorSystem<Void> system = ActorSystem.create(FlockGuardian.create(settings, datasets), SYSTEM_NAME, resolved);
+        return new FlockNode(system, datasets);
+    }
+
+    /** This node's cluster address (with the real port when configured with port 0). */
+    public Address address() {
+        return Cluster.get(system).selfMember().address();
+    }
+
+    /** Joins the cluster that {@code seed} belongs to (or forms one when {@code seed} is this node). */
+    public void join(Address seed) {
+        Cluster.get(system).manager().tell(Join.create(seed));
+    }
+
+    /** Waits until this node sees {@code members} members Up. */
+    public void awaitMembersUp(int members, Duration timeout) throws TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (upMembers() < members) {
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("only " + upMembers() + " of " + members + " members Up after " + timeout);
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TimeoutException("interrupted while waiting for members");
+            }
+        }
+    }
+
+    private int upMembers() {
+        int up = 0;
+        for (var m : Cluster.get(system).state().getMembers()) {
+            if (m.status() == MemberStatus.up()) up++;
+        }
+        return up;
+    }
+
+    /** Submits {@code job}; {@code listener} receives its events in order on an actor thread. */
+    public JobHandle submit(TrainingJob job, Consumer<TrainingEvent> listener) {
+        CompletableFuture<TrainingResult> result = new CompletableFuture<>();
+        ActorRef<TrainingEvent> client = system.systemActorOf(JobClient.create(listener, result),
+                "client-" + job.jobId() + "-" + System.nanoTime(), Props.empty());
+        coordinator.tell(new Coordinator.Submit(job, client));
+        return new JobHandle(job.jobId(), result);
+    }
+
+    /** Submits {@code job} without a listener. */
+    public JobHandle submit(TrainingJob job) {
+        return submit(job, e -> { });
+    }
+
+    /** The underlying ActorSystem, for users who integrate Flock's typed protocol with their own actors. */
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
+    /** The coordinator singleton's proxy on this node. */
+    public ActorRef<Coordinator.Command> coordinator() {
+        return coordinator;
+    }
+
+    /** Leaves the cluster and terminates the ActorSystem (CoordinatedShutdown). */
+    @Override
+    public void close() {
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("node " + system.address() + " did not terminate within 30 s", e);
+        }
+    }
+}

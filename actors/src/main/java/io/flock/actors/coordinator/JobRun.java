@@ -1,0 +1,92 @@
+package io.flock.actors.coordinator;
+
+import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.api.TrainingJob;
+import io.flock.actors.worker.Assignment;
+import io.flock.actors.worker.Worker;
+import io.flock.tensor.data.BatchPlan;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The coordinator's bookkeeping for one job: phase, layout, membership view and per-step loss
+ * aggregation. Plain mutable state owned by the coordinator actor; no messaging here.
+ */
+final class JobRun {
+
+    enum Phase { PREPARING, INITIALIZING_SHARDS, WAITING_FOR_WORKERS, RUNNING, FINISHING }
+
+    /** Loss and micro-batch count reported so far for one step. */
+    private static final class StepAgg {
+        int microBatches;
+        double lossSum;
+        int samples;
+    }
+
+    final TrainingJob job;
+    final ActorRef<TrainingEvent> client;
+    Phase phase = Phase.PREPARING;
+    BatchPlan plan;
+    long totalSteps;
+    long numParams;
+    long[] shardBounds;
+    int shardsInitialized;
+    long membershipEpoch;
+    List<ActorRef<Worker.Command>> workers = new ArrayList<>();
+    long nextStepToReport;
+    long startNanos;
+    long lastStepNanos;
+    double lastLoss = Double.NaN;
+    double lastAccuracy = Double.NaN;
+    private final Map<Long, StepAgg> steps = new HashMap<>();
+
+    JobRun(TrainingJob job, ActorRef<TrainingEvent> client) {
+        this.job = job;
+        this.client = client;
+    }
+
+    String id() {
+        return job.jobId();
+    }
+
+    /** The assignment of the worker at {@code rank} under the current view. */
+    Assignment assignment(int rank, long startStep) {
+        return new Assignment(job, membershipEpoch, rank, workers.size(), startStep, totalSteps, shardBounds);
+    }
+
+    /** Even contiguous split of n parameters into s shards: s + 1 offsets. */
+    static long[] split(long n, int s) {
+        long[] bounds = new long[s + 1];
+        for (int i = 0; i <= s; i++) bounds[i] = n * i / s;
+        return bounds;
+    }
+
+    /** Records a worker's report; returns true if some step may now be complete. */
+    boolean record(long step, int microBatches, double lossSum, int samples) {
+        if (step < nextStepToReport) return false;
+        StepAgg agg = steps.computeIfAbsent(step, s -> new StepAgg());
+        agg.microBatches += microBatches;
+        agg.lossSum += lossSum;
+        agg.samples += samples;
+        return step == nextStepToReport;
+    }
+
+    /**
+     * If the next step in order has all its micro-batches, removes it and returns its event;
+     * otherwise null. Replays after a reassignment may over-count a step, hence >=.
+     */
+    TrainingEvent.StepCompleted pollCompletedStep(long nowNanos) {
+        StepAgg agg = steps.get(nextStepToReport);
+        if (agg == null || agg.microBatches < job.microBatches()) return null;
+        steps.remove(nextStepToReport);
+        double seconds = Math.max(1e-9, (nowNanos - lastStepNanos) / 1e9);
+        lastStepNanos = nowNanos;
+        lastLoss = agg.lossSum / agg.microBatches;
+        long step = nextStepToReport++;
+        return new TrainingEvent.StepCompleted(id(), step, plan.epochOf(step), lastLoss, agg.samples / seconds,
+                workers.size());
+    }
+}

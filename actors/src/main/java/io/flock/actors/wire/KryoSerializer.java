@@ -1,0 +1,113 @@
+package io.flock.actors.wire;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.io.ByteBufferInput;
+import com.esotericsoftware.kryo.io.ByteBufferOutput;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.KryoBufferOverflowException;
+import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.util.Pool;
+import java.io.NotSerializableException;
+import java.nio.BufferOverflowException;
+import java.nio.ByteBuffer;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.ByteBufferSerializer;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+/**
+ * The Pekko serializer for every {@link FlockMessage}: Kryo with registration required (see
+ * {@link WireRegistry}), writing straight into Artery's buffers. Decoding failures — truncated
+ * bytes, an unregistered class id, a corrupt length — surface as {@link NotSerializableException}
+ * naming the problem; Artery logs and drops that one message and the node keeps running.
+ */
+public final class KryoSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
+
+    /** Serializer id; unique among this system's serializers. */
+    public static final int ID = 7_400_001;
+
+    private final Pool<Kryo> pool;
+
+    public KryoSerializer(ExtendedActorSystem system) {
+        ActorRefResolver resolver = ActorRefResolver.get(Adapter.toTyped(system));
+        this.pool = new Pool<>(true, false, 32) {
+            @Override
+            protected Kryo create() {
+                return WireRegistry.newKryo(resolver);
+            }
+        };
+    }
+
+    @Override
+    public int identifier() {
+        return ID;
+    }
+
+    @Override
+    public String manifest(Object o) {
+        return "";
+    }
+
+    @Override
+    public byte[] toBinary(Object o) {
+        Output out = new Output(4096, -1);
+        write(o, out);
+        return out.toBytes();
+    }
+
+    @Override
+    public void toBinary(Object o, ByteBuffer buf) {
+        ByteBufferOutput out = new ByteBufferOutput(buf);
+        try {
+            write(o, out);
+        } catch (KryoBufferOverflowException e) {
+            throw new BufferOverflowException();
+        }
+    }
+
+    @Override
+    public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+        return read(new Input(bytes), bytes.length);
+    }
+
+    @Override
+    public Object fromBinary(ByteBuffer buf, String manifest) throws NotSerializableException {
+        int size = buf.remaining();
+        ByteBuffer view = buf.slice();
+        buf.position(buf.limit());
+        return read(new ByteBufferInput(view), size);
+    }
+
+    private void write(Object o, Output out) {
+        Kryo kryo = pool.obtain();
+        try {
+            kryo.writeClassAndObject(out, o);
+            out.flush();
+        } finally {
+            pool.free(kryo);
+        }
+    }
+
+    private Object read(Input in, int size) throws NotSerializableException {
+        Kryo kryo = pool.obtain();
+        boolean clean = false;
+        try {
+            Object o = kryo.readClassAndObject(in);
+            if (o == null) throw new NotSerializableException("Flock message of " + size + " bytes decoded to null");
+            if (in.position() != size) {
+                throw new NotSerializableException("Flock message of " + size + " bytes has " + (size - in.position())
+                        + " trailing bytes after a " + o.getClass().getSimpleName());
+            }
+            clean = true;
+            return o;
+        } catch (KryoException | IllegalArgumentException | IndexOutOfBoundsException
+                 | NegativeArraySizeException | IllegalStateException | ClassCastException e) {
+            throw new NotSerializableException("cannot decode Flock message of " + size + " bytes: " + e.getMessage());
+        } finally {
+            // A Kryo that failed mid-graph may hold partial state: drop it instead of reusing it.
+            if (clean) pool.free(kryo);
+        }
+    }
+}

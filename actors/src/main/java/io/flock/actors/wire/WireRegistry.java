@@ -1,0 +1,117 @@
+package io.flock.actors.wire;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import io.flock.actors.api.Strategy;
+import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.api.TrainingJob;
+import io.flock.actors.api.TrainingResult;
+import io.flock.actors.coordinator.Coordinator;
+import io.flock.actors.shard.ParameterShard;
+import io.flock.actors.worker.Worker;
+import io.flock.tensor.data.DatasetSpec;
+import io.flock.tensor.model.ModelSpec;
+import io.flock.tensor.optim.OptimizerSpec;
+import io.flock.tensor.wire.TensorSerializer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The one list of classes allowed on Flock's wire, with fixed Kryo ids. Every sealed protocol
+ * root contributes all of its permitted records, sorted by name, so ids are identical on every
+ * node running the same build and a new message type is registered by existing in its
+ * protocol. Anything not listed is refused by Kryo before instantiation.
+ */
+public final class WireRegistry {
+
+    /** First id used by Flock; Kryo reserves the ones below for primitives and String. */
+    static final int FIRST_ID = 100;
+
+    /** Protocol roots and value types, in registration order. Append only: ids follow order. */
+    private static final List<Class<?>> ROOTS = List.of(
+            TrainingJob.class, TrainingResult.class, Strategy.class,
+            ModelSpec.class, DatasetSpec.class, OptimizerSpec.class,
+            TrainingEvent.class,
+            Coordinator.Command.class,
+            Worker.Command.class,
+            ParameterShard.Command.class, ParameterShard.Reply.class,
+            io.flock.actors.worker.Assignment.class);
+
+    private static final List<Class<?>> ARRAYS = List.of(
+            byte[].class, int[].class, long[].class, float[].class, double[].class, boolean[].class,
+            String[].class, long[][].class);
+
+    private WireRegistry() {}
+
+    /** A Kryo instance with registration required and every Flock wire class registered. */
+    public static Kryo newKryo(ActorRefResolver resolver) {
+        Kryo kryo = new Kryo();
+        kryo.setRegistrationRequired(true);
+        kryo.setReferences(false);
+        int id = FIRST_ID;
+        for (Class<?> c : ARRAYS) kryo.register(c, id++);
+        kryo.register(tensorClass(), new TensorSerializer(), id++);
+        kryo.register(actorRefClass(resolver), new ActorRefSerializer(resolver), id++);
+        for (Class<?> c : messageClasses()) kryo.register(c, id++);
+        return kryo;
+    }
+
+    /** All message and value classes reachable from the protocol roots, in id order. */
+    public static List<Class<?>> messageClasses() {
+        Set<Class<?>> out = new LinkedHashSet<>();
+        for (Class<?> root : ROOTS) collect(root, out);
+        return new ArrayList<>(out);
+    }
+
+    private static void collect(Class<?> c, Set<Class<?>> out) {
+        if (c.isSealed()) {
+            Class<?>[] permitted = c.getPermittedSubclasses().clone();
+            java.util.Arrays.sort(permitted, Comparator.comparing(Class::getName));
+            for (Class<?> p : permitted) collect(p, out);
+        } else if (!c.isInterface()) {
+            out.add(c);
+        }
+    }
+
+    private static Class<?> tensorClass() {
+        return Nd4j.create(DataType.FLOAT, 1).getClass();
+    }
+
+    private static Class<?> actorRefClass(ActorRefResolver resolver) {
+        // The concrete typed ActorRef class of this Pekko build (an adapter over a classic ref).
+        return org.apache.pekko.actor.typed.internal.adapter.ActorRefAdapter.class;
+    }
+
+    /** Typed ActorRefs travel as their serialization-format string, resolved on arrival. */
+    private static final class ActorRefSerializer extends Serializer<ActorRef<?>> {
+        private final ActorRefResolver resolver;
+
+        ActorRefSerializer(ActorRefResolver resolver) {
+            this.resolver = resolver;
+        }
+
+        @Override
+        public void write(Kryo kryo, Output output, ActorRef<?> ref) {
+            output.writeString(resolver.toSerializationFormat(ref));
+        }
+
+        @Override
+        public ActorRef<?> read(Kryo kryo, Input input, Class<? extends ActorRef<?>> type) {
+            return resolver.resolveActorRef(input.readString());
+        }
+    }
+
+    static boolean isTensor(Object o) {
+        return o instanceof INDArray;
+    }
+}

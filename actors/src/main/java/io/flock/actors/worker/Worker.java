@@ -1,0 +1,200 @@
+package io.flock.actors.worker;
+
+import io.flock.actors.coordinator.Coordinator;
+import io.flock.actors.node.DatasetCache;
+import io.flock.actors.shard.ParameterShard;
+import io.flock.actors.wire.FlockMessage;
+import io.flock.tensor.data.BatchPlan;
+import io.flock.tensor.data.Dataset;
+import io.flock.tensor.model.GradientResult;
+import io.flock.tensor.model.Model;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * One training slot. Under parameter-server BSP it loops: pull every shard's slice at version t,
+ * compute the gradients of its micro-batches of step t, push each slice to its shard, report the
+ * losses to the coordinator, go on with t + 1. Which micro-batches it computes follows from its
+ * rank in the membership the coordinator sent; which samples they hold follows from the
+ * {@link BatchPlan} alone.
+ */
+public final class Worker extends AbstractBehavior<Worker.Command> {
+
+    /** Workers register under this key; the coordinator discovers them through the receptionist. */
+    public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "flock-worker");
+
+    /** Messages a worker accepts. */
+    public sealed interface Command extends FlockMessage {}
+
+    /**
+     * Join job {@code assignment.jobId()} from step {@code startStep} with the given rank.
+     * Every membership change sends a new Assign with a higher {@code epoch}.
+     */
+    public record Assign(Assignment assignment, ActorRef<Coordinator.Command> coordinator) implements Command {}
+
+    /** Leave the job (it ended or this worker is no longer part of it). */
+    public record Release(String jobId) implements Command {}
+
+    private record WrappedShardReply(ParameterShard.Reply reply) implements Command {}
+
+    private record RetryPulls(long step) implements Command {}
+
+    private static final Duration PULL_RETRY = Duration.ofSeconds(5);
+
+    private final ActorContext<Command> context;
+    private final TimerScheduler<Command> timers;
+    private final DatasetCache datasets;
+    private final String name;
+    private final ActorRef<ParameterShard.Reply> shardReplies;
+
+    private Assignment assignment;
+    private ActorRef<Coordinator.Command> coordinator;
+    private EntityRef<ParameterShard.Command>[] shards;
+    private Model model;
+    private Dataset train;
+    private BatchPlan plan;
+    private INDArray params;
+    private long step;
+    private boolean[] pulled;
+    private int pullsMissing;
+
+    private Worker(ActorContext<Command> context, TimerScheduler<Command> timers, DatasetCache datasets) {
+        super(context);
+        this.context = context;
+        this.timers = timers;
+        this.datasets = datasets;
+        this.name = context.getSelf().path().name();
+        this.shardReplies = context.messageAdapter(ParameterShard.Reply.class, WrappedShardReply::new);
+        context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
+    }
+
+    public static Behavior<Command> create(DatasetCache datasets) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Worker(ctx, timers, datasets)));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Assign.class, this::onAssign)
+                .onMessage(WrappedShardReply.class, this::onShardReply)
+                .onMessage(RetryPulls.class, this::onRetryPulls)
+                .onMessage(Release.class, this::onRelease)
+                .build();
+    }
+
+    private Behavior<Command> onAssign(Assign assign) {
+        Assignment a = assign.assignment();
+        if (assignment != null && a.jobId().equals(assignment.jobId()) && a.epoch() <= assignment.epoch()) {
+            return this; // stale or repeated membership view
+        }
+        boolean newJob = assignment == null || !a.jobId().equals(assignment.jobId());
+        assignment = a;
+        coordinator = assign.coordinator();
+        if (newJob) loadJob(a);
+        context.getLog().info("{}: rank {} of {} in job {} from step {}", name, a.rank(), a.workers(), a.jobId(),
+                a.startStep());
+        startStep(a.startStep());
+        return this;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void loadJob(Assignment a) {
+        train = datasets.train(a.job().dataset());
+        model = a.job().model().build();
+        plan = new BatchPlan(a.job().seed(), train.size(), a.job().globalBatch(), a.job().microBatches());
+        params = Nd4j.zeros(DataType.FLOAT, model.numParams());
+        shards = new EntityRef[a.shardBounds().length - 1];
+        for (int s = 0; s < shards.length; s++) {
+            shards[s] = ParameterShard.ref(context.getSystem(), a.jobId(), s);
+        }
+    }
+
+    private void startStep(long t) {
+        step = t;
+        if (t >= assignment.totalSteps()) return;
+        pulled = new boolean[shards.length];
+        pullsMissing = shards.length;
+        for (EntityRef<ParameterShard.Command> shard : shards) {
+            shard.tell(new ParameterShard.Pull(assignment.jobId(), t, shardReplies));
+        }
+        timers.startSingleTimer(new RetryPulls(t), PULL_RETRY);
+    }
+
+    private Behavior<Command> onShardReply(WrappedShardReply wrapped) {
+        if (!(wrapped.reply() instanceof ParameterShard.Pulled p) || assignment == null
+                || !p.jobId().equals(assignment.jobId()) || pulled == null || pulled[p.shardIndex()]) {
+            return this;
+        }
+        if (p.version() != step) {
+            // Shards keep one version of history; an older step was completed without us (our
+            // micro-batches were reassigned), so every shard holds at least version - 1: resume there.
+            startStep(Math.max(step + 1, p.version() - 1));
+            return this;
+        }
+        long[] bounds = assignment.shardBounds();
+        params.get(NDArrayIndex.interval(bounds[p.shardIndex()], bounds[p.shardIndex() + 1])).assign(p.params());
+        pulled[p.shardIndex()] = true;
+        if (--pullsMissing == 0) {
+            timers.cancel(new RetryPulls(step));
+            computeAndPush();
+            startStep(step + 1);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onRetryPulls(RetryPulls retry) {
+        if (retry.step() != step || pulled == null) return this;
+        context.getLog().warn("{}: shards slow to answer pulls for step {}; asking again", name, step);
+        for (int s = 0; s < shards.length; s++) {
+            if (!pulled[s]) shards[s].tell(new ParameterShard.Pull(assignment.jobId(), step, shardReplies));
+        }
+        timers.startSingleTimer(new RetryPulls(step), PULL_RETRY);
+        return this;
+    }
+
+    private void computeAndPush() {
+        long[] bounds = assignment.shardBounds();
+        long started = System.nanoTime();
+        int mine = 0;
+        double lossSum = 0;
+        int samples = 0;
+        for (int m = assignment.rank(); m < plan.microBatches(); m += assignment.workers()) {
+            GradientResult g = model.gradient(params, train.batch(plan.indices(step, m)));
+            for (int s = 0; s < shards.length; s++) {
+                INDArray slice = g.gradient().get(NDArrayIndex.interval(bounds[s], bounds[s + 1])).dup();
+                shards[s].tell(new ParameterShard.Push(assignment.jobId(), step, m, slice));
+            }
+            mine++;
+            lossSum += g.loss();
+            samples += g.samples();
+        }
+        coordinator.tell(new Coordinator.StepDone(assignment.jobId(), assignment.epoch(), step, assignment.rank(),
+                mine, lossSum, samples, System.nanoTime() - started));
+    }
+
+    private Behavior<Command> onRelease(Release release) {
+        if (assignment != null && release.jobId().equals(assignment.jobId())) {
+            context.getLog().info("{}: leaving job {} at step {}", name, assignment.jobId(), step);
+            timers.cancelAll();
+            assignment = null;
+            model = null;
+            train = null;
+            params = null;
+            pulled = null;
+        }
+        return this;
+    }
+}
