@@ -23,7 +23,6 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -78,8 +77,8 @@ public final class WireRegistry {
             Class<?>[] permitted = c.getPermittedSubclasses().clone();
             java.util.Arrays.sort(permitted, Comparator.comparing(Class::getName));
             for (Class<?> p : permitted) collect(p, out);
-        } else if (!c.isInterface()) {
-            out.add(c);
+        } else if (!c.isInterface() && java.lang.reflect.Modifier.isPublic(c.getModifiers())) {
+            out.add(c); // private records (timer ticks, adapted replies) never leave their JVM
         }
     }
 
@@ -111,7 +110,4 @@ public final class WireRegistry {
         }
     }
 
-    static boolean isTensor(Object o) {
-        return o instanceof INDArray;
-    }
 }

@@ -1,0 +1,56 @@
+package io.flock.actors.wire;
+
+import io.flock.actors.api.Strategy;
+import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.api.TrainingJob;
+import io.flock.actors.api.TrainingResult;
+import io.flock.actors.coordinator.Coordinator;
+import io.flock.actors.shard.ParameterShard;
+import io.flock.actors.worker.Assignment;
+import io.flock.actors.worker.Worker;
+import io.flock.tensor.data.DatasetSpec;
+import io.flock.tensor.model.ModelSpec;
+import io.flock.tensor.optim.OptimizerSpec;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** One sample instance of every class on Flock's wire, for round-trip tests. */
+final class WireSamples {
+
+    private WireSamples() {}
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static List<Object> all(ActorRef<?> ref) {
+        ActorRef any = ref;
+        TrainingJob job = TrainingJob.builder().jobId("wire-job")
+                .model(ModelSpec.Mlp.fashionMnist(1)).dataset(DatasetSpec.Synthetic.fashionMnistShaped(100, 10, 2))
+                .optimizer(new OptimizerSpec.Momentum(0.1, 0.9, true)).steps(5).build();
+        Assignment assignment = new Assignment(job, 3, 1, 2, 7, 10, new long[] {0, 5, 10});
+        var tensor = Nd4j.rand(3, 4).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        TrainingResult result = new TrainingResult("wire-job", 5, 0.5, 0.9, tensor, 1000, 12.5);
+        return List.of(
+                job, result, Strategy.PS_BSP, assignment,
+                new ModelSpec.Mlp(10, new int[] {4, 3}, 2, 9), ModelSpec.Cnn.fashionMnist(3),
+                new DatasetSpec.Idx("/data/x"), new DatasetSpec.Csv("a.csv", "b.csv", 3),
+                DatasetSpec.Synthetic.fashionMnistShaped(10, 5, 1),
+                new OptimizerSpec.Sgd(0.1), new OptimizerSpec.Momentum(0.1, 0.9, false), OptimizerSpec.Adam.of(1e-3),
+                new TrainingEvent.Started("j", 0, 10, 5, 3, 2, Strategy.PS_BSP, 100),
+                new TrainingEvent.StepCompleted("j", 1, 0, 0.7, 1234.5, 3),
+                new TrainingEvent.EpochCompleted("j", 0, 5, 0.8),
+                new TrainingEvent.Completed("j", result),
+                new TrainingEvent.Failed("j", "because"),
+                new Coordinator.Submit(job, any),
+                new Coordinator.StepDone("j", 2, 3, 1, 2, 1.5, 20, 12345),
+                new Worker.Assign(assignment, any),
+                new Worker.Release("j"),
+                new ParameterShard.Init("j", 1, tensor, tensor, OptimizerSpec.Adam.of(1e-3), 6, 0, any),
+                new ParameterShard.Pull("j", 4, any),
+                new ParameterShard.Push("j", 4, 2, tensor),
+                new ParameterShard.GetSnapshot("j", any),
+                new ParameterShard.Release("j"),
+                new ParameterShard.Initialized("j", 1, 0),
+                new ParameterShard.Pulled("j", 1, 4, tensor),
+                new ParameterShard.Snapshot("j", 1, 4, tensor, tensor, new long[] {0, 1, 2, 3}));
+    }
+}
