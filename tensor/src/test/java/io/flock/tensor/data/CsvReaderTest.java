@@ -1,14 +1,18 @@
 package io.flock.tensor.data;
 
+import static io.flock.tensor.TestAsserts.assertContains;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class CsvReaderTest {
 
@@ -38,77 +42,27 @@ class CsvReaderTest {
         assertEquals(0.5f, ds.features().getFloat(0, 0));
     }
 
-    @Test
-    void load_nan_namesLineAndColumn() throws IOException {
-        String file = write("label,a,b\n1,0.5,2\n0,NaN,3\n");
-
-        DatasetException e = assertThrows(DatasetException.class, () -> CsvReader.load(file, 2));
-
-        assertContains(e, file + " line 3 column 2");
-        assertContains(e, "not finite");
+    static Stream<Arguments> malformedFiles() {
+        return Stream.of(
+                Arguments.of("NaN feature", "label,a,b\n1,0.5,2\n0,NaN,3\n", "line 3 column 2: feature value NaN is not finite"),
+                Arguments.of("infinite feature", "1,0.5,Infinity\n", "line 1 column 3: feature value Infinity is not finite"),
+                Arguments.of("unparseable value", "1,0.5,2\n0,abc,3\n", "line 2 column 2: value 'abc' is not a number"),
+                Arguments.of("non-integer label", "1.5,0.5\n", "line 1 column 1: label '1.5' is not an integer"),
+                Arguments.of("ragged row", "h,a,b\n1,0.5,2\n0,1\n", "line 3: has 2 columns but line 2 has 3"),
+                Arguments.of("label too large", "1,0.5\n2,0.5\n", "line 2 column 1: label 2 out of range [0, 2)"),
+                Arguments.of("negative label", "-1,0.5\n", "line 1 column 1: label -1 out of range [0, 2)"),
+                Arguments.of("label only", "1\n", "line 1 column 1: needs a label and at least one feature"),
+                Arguments.of("empty file", "", "no data rows"),
+                Arguments.of("header only", "label,a\n", "no data rows"));
     }
 
-    @Test
-    void load_infinity_rejected() throws IOException {
-        String file = write("1,0.5,Infinity\n");
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedFiles")
+    void load_malformedFile_errorNamesFileLineAndColumn(String why, String content, String expected) throws IOException {
+        String message = failureOf(content);
 
-        DatasetException e = assertThrows(DatasetException.class, () -> CsvReader.load(file, 2));
-
-        assertContains(e, "line 1 column 3");
-    }
-
-    @Test
-    void load_unparseableValue_namesLineAndColumn() throws IOException {
-        String file = write("1,0.5,2\n0,abc,3\n");
-
-        DatasetException e = assertThrows(DatasetException.class, () -> CsvReader.load(file, 2));
-
-        assertContains(e, "line 2 column 2: value 'abc' is not a number");
-    }
-
-    @Test
-    void load_raggedRow_namesBothLines() throws IOException {
-        String file = write("h,a,b\n1,0.5,2\n0,1\n");
-
-        DatasetException e = assertThrows(DatasetException.class, () -> CsvReader.load(file, 2));
-
-        assertContains(e, "line 3: has 2 columns but line 2 has 3");
-    }
-
-    @Test
-    void load_labelOutOfRange_namesLine() throws IOException {
-        String file = write("1,0.5\n2,0.5\n");
-
-        DatasetException e = assertThrows(DatasetException.class, () -> CsvReader.load(file, 2));
-
-        assertContains(e, "line 2 column 1: label 2 out of range [0, 2)");
-    }
-
-    @Test
-    void load_negativeLabel_rejected() throws IOException {
-        String file = write("-1,0.5\n");
-
-        DatasetException e = assertThrows(DatasetException.class, () -> CsvReader.load(file, 2));
-
-        assertContains(e, "label -1 out of range");
-    }
-
-    @Test
-    void load_emptyFile_clearError() throws IOException {
-        String file = write("");
-
-        DatasetException e = assertThrows(DatasetException.class, () -> CsvReader.load(file, 2));
-
-        assertContains(e, "no data rows");
-    }
-
-    @Test
-    void load_headerOnly_clearError() throws IOException {
-        String file = write("label,a\n");
-
-        DatasetException e = assertThrows(DatasetException.class, () -> CsvReader.load(file, 2));
-
-        assertContains(e, "no data rows");
+        assertContains(message, dir.resolve("data.csv").toString());
+        assertContains(message, expected);
     }
 
     @Test
@@ -117,7 +71,7 @@ class CsvReaderTest {
 
         DatasetException e = assertThrows(DatasetException.class, () -> CsvReader.load(file, 2));
 
-        assertContains(e, file);
+        assertContains(e.getMessage(), file);
     }
 
     @Test
@@ -132,13 +86,15 @@ class CsvReaderTest {
         assertEquals(2999 % 3, ds.label(2999));
     }
 
+    private String failureOf(String content) throws IOException {
+        String file = write(content);
+        return assertThrows(DatasetException.class, () -> CsvReader.load(file, 2)).getMessage();
+    }
+
     private String write(String content) throws IOException {
         Path file = dir.resolve("data.csv");
         Files.writeString(file, content);
         return file.toString();
     }
 
-    private static void assertContains(Exception e, String part) {
-        assertTrue(e.getMessage().contains(part), () -> "message '" + e.getMessage() + "' lacks '" + part + "'");
-    }
 }

@@ -1,8 +1,8 @@
 package io.flock.tensor.data;
 
+import static io.flock.tensor.TestAsserts.assertContains;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -65,10 +65,10 @@ class IdxReaderTest {
 
     @Test
     void load_missingFile_namesBothCandidates() {
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.load(dir.toString(), "train", 10));
+        String message = loadFailure();
 
-        assertContains(e, dir.resolve("train-images-idx3-ubyte").toString());
-        assertContains(e, dir.resolve("train-images-idx3-ubyte.gz").toString());
+        assertContains(message, dir.resolve("train-images-idx3-ubyte").toString());
+        assertContains(message, dir.resolve("train-images-idx3-ubyte.gz").toString());
     }
 
     @Test
@@ -76,40 +76,40 @@ class IdxReaderTest {
         writePair("train", pixels(PIXELS), labels(N, 4), false);
         Files.write(dir.resolve("train-images-idx3-ubyte"), idx(0x00000801, new int[] {N, SIDE, SIDE}, pixels(PIXELS)));
 
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.load(dir.toString(), "train", 4));
+        String message = loadFailure();
 
-        assertContains(e, "train-images-idx3-ubyte");
-        assertContains(e, "offset 0");
-        assertContains(e, "expected 0x00000803, found 0x00000801");
+        assertContains(message, "train-images-idx3-ubyte");
+        assertContains(message, "offset 0");
+        assertContains(message, "expected 0x00000803, found 0x00000801");
     }
 
     @Test
     void load_truncatedImages_namesFileOffsetAndExpectedBytes() throws IOException {
         writePair("train", Arrays.copyOf(pixels(PIXELS), PIXELS - 10), labels(N, 4), false);
 
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.load(dir.toString(), "train", 4));
+        String message = loadFailure();
 
-        assertContains(e, "train-images-idx3-ubyte truncated at offset " + (16 + PIXELS - 10));
-        assertContains(e, "expected " + PIXELS + " bytes of pixel data");
+        assertContains(message, "train-images-idx3-ubyte truncated at offset " + (16 + PIXELS - 10));
+        assertContains(message, "expected " + PIXELS + " bytes of pixel data");
     }
 
     @Test
     void load_truncatedGzippedImages_namesOffsetWhereDataEnds() throws IOException {
         writePair("train", Arrays.copyOf(pixels(PIXELS), PIXELS - 10), labels(N, 4), true);
 
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.load(dir.toString(), "train", 4));
+        String message = loadFailure();
 
-        assertContains(e, "truncated at offset " + (16 + PIXELS - 10));
+        assertContains(message, "truncated at offset " + (16 + PIXELS - 10));
     }
 
     @Test
     void load_truncatedLabels_namesLabelFile() throws IOException {
         writePair("train", pixels(PIXELS), Arrays.copyOf(labels(N, 4), N - 2), false);
 
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.load(dir.toString(), "train", 4));
+        String message = loadFailure();
 
-        assertContains(e, "train-labels-idx1-ubyte truncated at offset " + (8 + N - 2));
-        assertContains(e, "expected " + N + " bytes of label data");
+        assertContains(message, "train-labels-idx1-ubyte truncated at offset " + (8 + N - 2));
+        assertContains(message, "expected " + N + " bytes of label data");
     }
 
     @Test
@@ -119,9 +119,22 @@ class IdxReaderTest {
         Files.write(dir.resolve("train-images-idx3-ubyte"),
                 idx(IdxReader.IMAGES_MAGIC, new int[] {N, 1 << 20, 1 << 20}, pixels(PIXELS)));
 
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.load(dir.toString(), "train", 4));
+        String message = loadFailure();
 
-        assertContains(e, "more than one array can hold");
+        assertContains(message, "more than one array can hold");
+    }
+
+    @Test
+    void load_gzipHeaderClaimingHugeBody_failsAsTruncated() throws IOException {
+        writePair("train", pixels(PIXELS), labels(N, 4), true);
+        Files.write(dir.resolve("train-images-idx3-ubyte.gz"),
+                gzip(idx(IdxReader.IMAGES_MAGIC, new int[] {N, 20000, 20000}, pixels(PIXELS))));
+        Files.write(dir.resolve("train-labels-idx1-ubyte.gz"), gzip(idx(IdxReader.LABELS_MAGIC, new int[] {N}, labels(N, 4))));
+
+        String message = loadFailure();
+
+        assertContains(message, "truncated at offset " + (16 + PIXELS));
+        assertContains(message, "expected " + (long) N * 20000 * 20000 + " bytes of pixel data");
     }
 
     @Test
@@ -130,9 +143,9 @@ class IdxReaderTest {
         Files.write(dir.resolve("train-images-idx3-ubyte"),
                 idx(IdxReader.IMAGES_MAGIC, new int[] {N, -3, SIDE}, pixels(PIXELS)));
 
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.load(dir.toString(), "train", 4));
+        String message = loadFailure();
 
-        assertContains(e, "dimension 1 at offset 8 is negative");
+        assertContains(message, "dimension 1 at offset 8 is negative");
     }
 
     @Test
@@ -140,10 +153,10 @@ class IdxReaderTest {
         writePair("train", pixels(PIXELS), labels(N, 4), false);
         Files.write(dir.resolve("train-labels-idx1-ubyte"), idx(IdxReader.LABELS_MAGIC, new int[] {N - 1}, labels(N - 1, 4)));
 
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.load(dir.toString(), "train", 4));
+        String message = loadFailure();
 
-        assertContains(e, "holds " + N + " images");
-        assertContains(e, "holds " + (N - 1) + " labels");
+        assertContains(message, "holds " + N + " images");
+        assertContains(message, "holds " + (N - 1) + " labels");
     }
 
     @Test
@@ -152,19 +165,19 @@ class IdxReaderTest {
         labels[3] = 9;
         writePair("train", pixels(PIXELS), labels, false);
 
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.load(dir.toString(), "train", 4));
+        String message = loadFailure();
 
-        assertContains(e, "train-labels-idx1-ubyte at offset " + (8 + 3));
-        assertContains(e, "label 9 out of range [0, 4)");
+        assertContains(message, "train-labels-idx1-ubyte at offset " + (8 + 3));
+        assertContains(message, "label 9 out of range [0, 4)");
     }
 
     @Test
     void load_trailingBytes_rejected() throws IOException {
         writePair("train", Arrays.copyOf(pixels(PIXELS), PIXELS + 4), labels(N, 4), false);
 
-        DatasetException e = assertThrows(DatasetException.class, () -> IdxReader.load(dir.toString(), "train", 4));
+        String message = loadFailure();
 
-        assertContains(e, "unexpected data after offset " + (16 + PIXELS));
+        assertContains(message, "unexpected data after offset " + (16 + PIXELS));
     }
 
     @Test
@@ -182,8 +195,9 @@ class IdxReaderTest {
         assertEquals(1.0, train.features().maxNumber().doubleValue(), 1e-6);
     }
 
-    private static void assertContains(Exception e, String part) {
-        assertTrue(e.getMessage().contains(part), () -> "message '" + e.getMessage() + "' lacks '" + part + "'");
+
+    private String loadFailure() {
+        return assertThrows(DatasetException.class, () -> IdxReader.load(dir.toString(), "train", 4)).getMessage();
     }
 
     private void writePair(String prefix, byte[] pixels, byte[] labels, boolean gz) throws IOException {
