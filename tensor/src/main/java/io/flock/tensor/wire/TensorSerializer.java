@@ -60,6 +60,10 @@ public final class TensorSerializer extends Serializer<INDArray> {
     public void write(Kryo kryo, Output output, INDArray array) {
         Integer code = CODE_OF.get(array.dataType());
         if (code == null) throw new KryoException("cannot serialize a tensor of dtype " + array.dataType());
+        if (array.length() * array.dataType().width() > Integer.MAX_VALUE - 8) {
+            throw new KryoException("cannot serialize a tensor of more than 2 GiB: shape "
+                    + Arrays.toString(array.shape()) + " of " + array.dataType());
+        }
         output.writeByte(code);
         long[] shape = array.shape();
         output.writeVarInt(shape.length, true);
