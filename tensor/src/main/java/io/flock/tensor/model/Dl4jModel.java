@@ -92,7 +92,9 @@ final class Dl4jModel implements Model {
         net.setInput(batch.features());
         net.setLabels(batch.labels());
         net.computeGradientAndScore();
-        INDArray grad = net.getFlattenedGradients().dup().reshape(initial.length());
+        // DL4J's loss layers return the gradient of the SUM over the batch; its updater (unused
+        // here) is what divides by the batch size, so the mean is taken here.
+        INDArray grad = net.getFlattenedGradients().dup().reshape(initial.length()).divi(batch.size());
         double loss = net.score();
         net.clear();
         return new GradientResult(loss, grad, batch.size());
