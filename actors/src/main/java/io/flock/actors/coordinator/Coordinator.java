@@ -53,6 +53,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     public record StepDone(String jobId, long epoch, long step, int rank, int microBatches, double lossSum,
             int samples, long computeNanos) implements Command {}
 
+    /** A worker cannot take part in the job, e.g. its node cannot load the dataset. */
+    public record WorkerFailed(String jobId, int rank, String reason) implements Command {}
+
     /** From an {@link Evaluator} child: accuracy at {@code version}, or an error. */
     record Evaluated(String jobId, long version, long epoch, double accuracy, INDArray params, String error)
             implements Command {}
@@ -96,6 +99,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(WorkersChanged.class, this::onWorkersChanged)
                 .onMessage(StepDone.class, this::onStepDone)
                 .onMessage(Evaluated.class, this::onEvaluated)
+                .onMessage(WorkerFailed.class, this::onWorkerFailed)
                 .build();
     }
 
@@ -199,6 +203,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             if (last) run.phase = JobRun.Phase.FINISHING;
         }
         return this;
+    }
+
+    private Behavior<Command> onWorkerFailed(WorkerFailed failed) {
+        if (active == null || !failed.jobId().equals(active.id())) return this;
+        return fail(active, "worker " + failed.rank() + " failed: " + failed.reason());
     }
 
     private void evaluate(JobRun run, long version, long epoch) {

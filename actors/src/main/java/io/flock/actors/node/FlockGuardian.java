@@ -7,6 +7,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.SingletonActor;
@@ -26,7 +27,8 @@ public final class FlockGuardian {
             ParameterShard.initSharding(ctx.getSystem());
             coordinator(ctx.getSystem(), datasets);
             for (int i = 0; i < settings.workerSlots(); i++) {
-                ctx.spawn(Worker.create(datasets), "worker-" + i,
+                ctx.spawn(Behaviors.supervise(Worker.create(datasets)).onFailure(SupervisorStrategy.restart()),
+                        "worker-" + i,
                         DispatcherSelector.fromConfig("flock.worker-dispatcher"));
             }
             return Behaviors.empty();

@@ -103,7 +103,16 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         boolean newJob = assignment == null || !a.jobId().equals(assignment.jobId());
         assignment = a;
         coordinator = assign.coordinator();
-        if (newJob) loadJob(a);
+        if (newJob) {
+            try {
+                loadJob(a);
+            } catch (RuntimeException e) {
+                context.getLog().warn("{}: cannot take part in job {}: {}", name, a.jobId(), e.getMessage());
+                coordinator.tell(new Coordinator.WorkerFailed(a.jobId(), a.rank(), name + ": " + e.getMessage()));
+                assignment = null;
+                return this;
+            }
+        }
         context.getLog().info("{}: rank {} of {} in job {} from step {}", name, a.rank(), a.workers(), a.jobId(),
                 a.startStep());
         startStep(a.startStep());

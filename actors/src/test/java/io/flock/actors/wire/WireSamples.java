@@ -42,6 +42,7 @@ final class WireSamples {
                 new TrainingEvent.Failed("j", "because"),
                 new Coordinator.Submit(job, any),
                 new Coordinator.StepDone("j", 2, 3, 1, 2, 1.5, 20, 12345),
+                new Coordinator.WorkerFailed("j", 1, "no data"),
                 new Worker.Assign(assignment, any),
                 new Worker.Release("j"),
                 new ParameterShard.Init("j", 1, tensor, tensor, OptimizerSpec.Adam.of(1e-3), 6, 0, any),
