@@ -6,6 +6,7 @@ import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.node.DatasetCache;
 import io.flock.actors.node.FlockGuardian;
 import io.flock.actors.node.NodeSettings;
+import io.flock.actors.shard.ParameterShard;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -50,10 +51,18 @@ public final class FlockNode implements AutoCloseable {
 
     /** Starts a node that shares {@code datasets} with other nodes in this JVM. */
     public static FlockNode start(Config config, DatasetCache datasets) {
-        Config resolved = config.withFallback(ConfigFactory.load()).resolve();
+        Config resolved = withShardRole(config.withFallback(ConfigFactory.load()).resolve());
         NodeSettings settings = NodeSettings.fromConfig(resolved);
         ActorSystem<Void> system = ActorSystem.create(FlockGuardian.create(settings, datasets), SYSTEM_NAME, resolved);
         return new FlockNode(system, datasets);
+    }
+
+    /** Adds the shard role to {@code pekko.cluster.roles} when {@code flock.node.host-shards} is on. */
+    private static Config withShardRole(Config config) {
+        if (!config.getBoolean("flock.node.host-shards")) return config;
+        java.util.List<String> roles = new java.util.ArrayList<>(config.getStringList("pekko.cluster.roles"));
+        if (!roles.contains(ParameterShard.ROLE)) roles.add(ParameterShard.ROLE);
+        return ConfigFactory.parseMap(java.util.Map.of("pekko.cluster.roles", roles)).withFallback(config);
     }
 
     /** This node's cluster address (with the real port when configured with port 0). */

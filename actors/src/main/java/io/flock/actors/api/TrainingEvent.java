@@ -23,6 +23,15 @@ public sealed interface TrainingEvent extends FlockMessage {
     /** Test-set evaluation after the last step of {@code epoch}. */
     record EpochCompleted(String jobId, long epoch, long step, double testAccuracy) implements TrainingEvent {}
 
+    /**
+     * The set of workers changed (a worker joined, left or became unreachable): from
+     * {@code fromStep} on, {@code workers} workers take part under membership {@code epoch}.
+     */
+    record MembershipChanged(String jobId, long epoch, int workers, long fromStep) implements TrainingEvent {}
+
+    /** Fewer than the job's minimum workers are reachable: training waits at {@code step}, state kept. */
+    record Paused(String jobId, long step, int workers, int minWorkers) implements TrainingEvent {}
+
     /** The job ended; {@link TrainingResult} holds the final parameters. */
     record Completed(String jobId, TrainingResult result) implements TrainingEvent {}
 

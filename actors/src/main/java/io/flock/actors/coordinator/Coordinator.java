@@ -49,9 +49,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** Run {@code job}, sending its {@link TrainingEvent}s to {@code client}. */
     public record Submit(TrainingJob job, ActorRef<TrainingEvent> client) implements Command {}
 
-    /** A worker computed {@code microBatches} micro-batches of {@code step}. */
-    public record StepDone(String jobId, long epoch, long step, int rank, int microBatches, double lossSum,
-            int samples, long computeNanos) implements Command {}
+    /**
+     * A worker computed micro-batches {@code microBatches} of {@code step}, with these losses.
+     * Reports are idempotent per (step, micro-batch): a replay after a reassignment is harmless.
+     */
+    public record StepDone(String jobId, long epoch, long step, int rank, int[] microBatches, double[] losses,
+            int samplesPerMicroBatch, long computeNanos) implements Command {}
 
     /** A worker cannot take part in the job, e.g. its node cannot load the dataset. */
     public record WorkerFailed(String jobId, int rank, String reason) implements Command {}
@@ -168,33 +171,70 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         available = msg.listing().getServiceInstances(Worker.SERVICE_KEY).stream()
                 .sorted(Comparator.comparing(ref -> ref.path().toString()))
                 .toList();
-        context.getLog().info("{} worker(s) available", available.size());
-        if (active != null && active.phase == JobRun.Phase.WAITING_FOR_WORKERS) startWorkersIfEnough();
+        context.getLog().info("{} worker(s) reachable", available.size());
+        if (active == null) return this;
+        if (active.phase == JobRun.Phase.WAITING_FOR_WORKERS) {
+            startWorkersIfEnough();
+        } else if (active.phase == JobRun.Phase.RUNNING && !chooseWorkers(active).equals(active.workers)) {
+            reform(active);
+        }
         return this;
+    }
+
+    /** The reachable workers that should train {@code run}: the first maxWorkers by path. */
+    private List<ActorRef<Worker.Command>> chooseWorkers(JobRun run) {
+        return available.subList(0, Math.min(available.size(), run.job.maxWorkers()));
+    }
+
+    /**
+     * Membership changed mid-job: the new view re-does the first step not yet complete (shards
+     * drop the micro-batches they already hold) under a higher epoch, or pauses below minWorkers.
+     */
+    private void reform(JobRun run) {
+        List<ActorRef<Worker.Command>> previous = run.workers;
+        run.phase = JobRun.Phase.WAITING_FOR_WORKERS;
+        startWorkersIfEnough();
+        for (ActorRef<Worker.Command> w : previous) {
+            if (!run.workers.contains(w)) w.tell(new Worker.Release(run.id()));
+        }
     }
 
     private void startWorkersIfEnough() {
         JobRun run = active;
-        if (available.size() < run.job.minWorkers()) {
-            context.getLog().info("job {} waits for workers: {} of at least {}", run.id(), available.size(),
+        List<ActorRef<Worker.Command>> chosen = chooseWorkers(run);
+        if (chosen.size() < run.job.minWorkers()) {
+            context.getLog().info("job {} waits for workers: {} of at least {}", run.id(), chosen.size(),
                     run.job.minWorkers());
+            if (run.membershipEpoch > 0) {
+                run.workers = new ArrayList<>(chosen);
+                run.client.tell(new TrainingEvent.Paused(run.id(), run.nextStepToReport, chosen.size(),
+                        run.job.minWorkers()));
+            }
             return;
         }
-        run.workers = new ArrayList<>(available.subList(0, Math.min(available.size(), run.job.maxWorkers())));
+        boolean first = run.membershipEpoch == 0;
+        run.workers = new ArrayList<>(chosen);
         run.membershipEpoch++;
         run.phase = JobRun.Phase.RUNNING;
-        run.startNanos = run.lastStepNanos = System.nanoTime();
+        long from = run.nextStepToReport;
         for (int rank = 0; rank < run.workers.size(); rank++) {
-            run.workers.get(rank).tell(new Worker.Assign(run.assignment(rank, 0), context.getSelf()));
+            run.workers.get(rank).tell(new Worker.Assign(run.assignment(rank, from), context.getSelf()));
         }
-        run.client.tell(new TrainingEvent.Started(run.id(), 0, run.totalSteps, run.plan.stepsPerEpoch(),
-                run.workers.size(), run.job.shards(), run.job.strategy(), run.numParams));
+        if (first) {
+            run.startNanos = run.lastStepNanos = System.nanoTime();
+            run.client.tell(new TrainingEvent.Started(run.id(), from, run.totalSteps, run.plan.stepsPerEpoch(),
+                    run.workers.size(), run.job.shards(), run.job.strategy(), run.numParams));
+        } else {
+            context.getLog().info("job {}: membership epoch {}, {} worker(s), from step {}", run.id(),
+                    run.membershipEpoch, run.workers.size(), from);
+            run.client.tell(new TrainingEvent.MembershipChanged(run.id(), run.membershipEpoch, run.workers.size(), from));
+        }
     }
 
     private Behavior<Command> onStepDone(StepDone done) {
         JobRun run = active;
         if (run == null || !done.jobId().equals(run.id()) || run.phase != JobRun.Phase.RUNNING) return this;
-        if (!run.record(done.step(), done.microBatches(), done.lossSum(), done.samples())) return this;
+        if (!run.record(done.step(), done.microBatches(), done.losses())) return this;
         for (TrainingEvent.StepCompleted ev = run.pollCompletedStep(System.nanoTime()); ev != null;
                 ev = run.pollCompletedStep(System.nanoTime())) {
             run.client.tell(ev);

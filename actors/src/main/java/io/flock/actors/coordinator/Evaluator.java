@@ -31,7 +31,7 @@ final class Evaluator {
             long[] bounds = layout.shardBounds();
             for (int s = 0; s < bounds.length - 1; s++) {
                 ParameterShard.ref(ctx.getSystem(), layout.jobId(), s)
-                        .tell(new ParameterShard.Pull(layout.jobId(), version, ctx.getSelf().narrow()));
+                        .tell(new ParameterShard.Pull(layout.jobId(), version, 0, ctx.getSelf().narrow()));
             }
             ctx.setReceiveTimeout(timeout, "timeout");
             INDArray params = Nd4j.zeros(DataType.FLOAT, bounds[bounds.length - 1]);

@@ -19,11 +19,17 @@ final class JobRun {
 
     enum Phase { PREPARING, INITIALIZING_SHARDS, WAITING_FOR_WORKERS, RUNNING, FINISHING }
 
-    /** Loss and micro-batch count reported so far for one step. */
+    /** Losses reported so far for one step, by micro-batch. */
     private static final class StepAgg {
-        int microBatches;
-        double lossSum;
-        int samples;
+        final double[] losses;
+        final boolean[] seen;
+        int missing;
+
+        StepAgg(int microBatches) {
+            losses = new double[microBatches];
+            seen = new boolean[microBatches];
+            missing = microBatches;
+        }
     }
 
     final TrainingJob job;
@@ -64,29 +70,33 @@ final class JobRun {
         return bounds;
     }
 
-    /** Records a worker's report; returns true if some step may now be complete. */
-    boolean record(long step, int microBatches, double lossSum, int samples) {
+    /** Records a worker's report; returns true if the next step in order may now be complete. */
+    boolean record(long step, int[] microBatches, double[] losses) {
         if (step < nextStepToReport) return false;
-        StepAgg agg = steps.computeIfAbsent(step, s -> new StepAgg());
-        agg.microBatches += microBatches;
-        agg.lossSum += lossSum;
-        agg.samples += samples;
+        StepAgg agg = steps.computeIfAbsent(step, s -> new StepAgg(job.microBatches()));
+        for (int i = 0; i < microBatches.length; i++) {
+            int m = microBatches[i];
+            if (m >= 0 && m < agg.seen.length && !agg.seen[m]) {
+                agg.seen[m] = true;
+                agg.losses[m] = losses[i];
+                agg.missing--;
+            }
+        }
         return step == nextStepToReport;
     }
 
-    /**
-     * If the next step in order has all its micro-batches, removes it and returns its event;
-     * otherwise null. Replays after a reassignment may over-count a step, hence >=.
-     */
+    /** If the next step in order has all its micro-batches, removes it and returns its event; else null. */
     TrainingEvent.StepCompleted pollCompletedStep(long nowNanos) {
         StepAgg agg = steps.get(nextStepToReport);
-        if (agg == null || agg.microBatches < job.microBatches()) return null;
+        if (agg == null || agg.missing > 0) return null;
         steps.remove(nextStepToReport);
         double seconds = Math.max(1e-9, (nowNanos - lastStepNanos) / 1e9);
         lastStepNanos = nowNanos;
-        lastLoss = agg.lossSum / agg.microBatches;
+        double sum = 0;
+        for (double l : agg.losses) sum += l;
+        lastLoss = sum / agg.losses.length;
         long step = nextStepToReport++;
-        return new TrainingEvent.StepCompleted(id(), step, plan.epochOf(step), lastLoss, agg.samples / seconds,
-                workers.size());
+        return new TrainingEvent.StepCompleted(id(), step, plan.epochOf(step), lastLoss,
+                job.globalBatch() / seconds, workers.size());
     }
 }

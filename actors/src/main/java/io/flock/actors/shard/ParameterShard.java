@@ -40,8 +40,11 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     public record Init(String jobId, int shardIndex, INDArray params, INDArray optimizerState,
             OptimizerSpec optimizer, int microBatches, long version, ActorRef<Reply> replyTo) implements Command {}
 
-    /** Asks for the parameters at {@code version}; answered once the shard has reached it. */
-    public record Pull(String jobId, long version, ActorRef<Reply> replyTo) implements Command {}
+    /**
+     * Asks for the parameters at {@code version}; answered once the shard has reached it.
+     * {@code requestId} is echoed so the asker can ignore answers to requests it superseded.
+     */
+    public record Pull(String jobId, long version, long requestId, ActorRef<Reply> replyTo) implements Command {}
 
     /** The gradient slice of micro-batch {@code microBatch} of step {@code step}. */
     public record Push(String jobId, long step, int microBatch, INDArray gradient) implements Command {}
@@ -61,8 +64,9 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
 
     public record Initialized(String jobId, int shardIndex, long version) implements Reply {}
 
-    /** Parameters at {@code version}: the state after steps 0..version-1. */
-    public record Pulled(String jobId, int shardIndex, long version, INDArray params) implements Reply {}
+    /** Parameters at {@code version}: the state after steps 0..version-1; answers request {@code requestId}. */
+    public record Pulled(String jobId, int shardIndex, long version, long requestId, INDArray params)
+            implements Reply {}
 
     public record Snapshot(String jobId, int shardIndex, long version, INDArray params, INDArray optimizerState,
             long[] appliedSteps) implements Reply {}
@@ -84,9 +88,12 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
         return Behaviors.setup(ctx -> new ParameterShard(ctx, entityId));
     }
 
+    /** Cluster role of nodes that host shards (see {@code flock.node.host-shards}). */
+    public static final String ROLE = "shard";
+
     /** Registers the entity type on this node; call once per node at startup. */
     public static void initSharding(ActorSystem<?> system) {
-        ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId())));
+        ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId())).withRole(ROLE));
     }
 
     /** The entity id of shard {@code index} of job {@code jobId}. */
@@ -136,9 +143,11 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
         if (pull.version() > state.version()) {
             waitingPulls.add(pull);
         } else if (state.paramsAt(pull.version()) != null) {
-            pull.replyTo().tell(new Pulled(jobId, shardIndex, pull.version(), state.paramsAt(pull.version()).dup()));
+            pull.replyTo().tell(new Pulled(jobId, shardIndex, pull.version(), pull.requestId(),
+                    state.paramsAt(pull.version()).dup()));
         } else {
-            pull.replyTo().tell(pulled()); // too old to serve: the worker skips ahead to what we have
+            // Too old to serve: answer with what we have; the worker skips ahead.
+            pull.replyTo().tell(new Pulled(jobId, shardIndex, state.version(), pull.requestId(), state.params().dup()));
         }
         return this;
     }
@@ -165,11 +174,6 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
                 it.remove();
             }
         }
-    }
-
-    /** A copy of the current slice: the live one is mutated by the next step. */
-    private Pulled pulled() {
-        return new Pulled(jobId, shardIndex, state.version(), state.params().dup());
     }
 
     private boolean owns(String job) {

@@ -70,6 +70,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     private long step;
     private boolean[] pulled;
     private int pullsMissing;
+    private long pullRequest;
 
     private Worker(ActorContext<Command> context, TimerScheduler<Command> timers, DatasetCache datasets) {
         super(context);
@@ -136,15 +137,16 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         if (t >= assignment.totalSteps()) return;
         pulled = new boolean[shards.length];
         pullsMissing = shards.length;
+        pullRequest++;
         for (EntityRef<ParameterShard.Command> shard : shards) {
-            shard.tell(new ParameterShard.Pull(assignment.jobId(), t, shardReplies));
+            shard.tell(new ParameterShard.Pull(assignment.jobId(), t, pullRequest, shardReplies));
         }
         timers.startSingleTimer(new RetryPulls(t), PULL_RETRY);
     }
 
     private Behavior<Command> onShardReply(WrappedShardReply wrapped) {
-        if (!(wrapped.reply() instanceof ParameterShard.Pulled p) || assignment == null
-                || !p.jobId().equals(assignment.jobId()) || pulled == null || pulled[p.shardIndex()]) {
+        if (!(wrapped.reply() instanceof ParameterShard.Pulled p) || assignment == null || pulled == null
+                || p.requestId() != pullRequest || !p.jobId().equals(assignment.jobId()) || pulled[p.shardIndex()]) {
             return this;
         }
         if (p.version() != step) {
@@ -168,7 +170,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         if (retry.step() != step || pulled == null) return this;
         context.getLog().warn("{}: shards slow to answer pulls for step {}; asking again", name, step);
         for (int s = 0; s < shards.length; s++) {
-            if (!pulled[s]) shards[s].tell(new ParameterShard.Pull(assignment.jobId(), step, shardReplies));
+            if (!pulled[s]) shards[s].tell(new ParameterShard.Pull(assignment.jobId(), step, pullRequest, shardReplies));
         }
         timers.startSingleTimer(new RetryPulls(step), PULL_RETRY);
         return this;
@@ -177,21 +179,20 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     private void computeAndPush() {
         long[] bounds = assignment.shardBounds();
         long started = System.nanoTime();
-        int mine = 0;
-        double lossSum = 0;
-        int samples = 0;
-        for (int m = assignment.rank(); m < plan.microBatches(); m += assignment.workers()) {
+        int count = (plan.microBatches() - assignment.rank() + assignment.workers() - 1) / assignment.workers();
+        int[] mine = new int[Math.max(0, count)];
+        double[] losses = new double[mine.length];
+        for (int i = 0, m = assignment.rank(); i < mine.length; i++, m += assignment.workers()) {
             GradientResult g = model.gradient(params, train.batch(plan.indices(step, m)));
             for (int s = 0; s < shards.length; s++) {
                 INDArray slice = g.gradient().get(NDArrayIndex.interval(bounds[s], bounds[s + 1])).dup();
                 shards[s].tell(new ParameterShard.Push(assignment.jobId(), step, m, slice));
             }
-            mine++;
-            lossSum += g.loss();
-            samples += g.samples();
+            mine[i] = m;
+            losses[i] = g.loss();
         }
         coordinator.tell(new Coordinator.StepDone(assignment.jobId(), assignment.epoch(), step, assignment.rank(),
-                mine, lossSum, samples, System.nanoTime() - started));
+                mine, losses, plan.microBatchSize(), System.nanoTime() - started));
     }
 
     private Behavior<Command> onRelease(Release release) {

@@ -54,7 +54,7 @@ class ArteryTransportTest {
     void multiMegabyteParameterVector_crossesArteryIntact() {
         sender = ActorTestKit.create("flock", BASE);
         INDArray params = Nd4j.rand(DataType.FLOAT, 4 * 1024 * 1024); // 16 MiB, 64x the default frame
-        remoteInbox(sender).tell(new ParameterShard.Pulled("big", 0, 7, params));
+        remoteInbox(sender).tell(new ParameterShard.Pulled("big", 0, 7, 0, params));
 
         ParameterShard.Pulled got = probe.expectMessageClass(ParameterShard.Pulled.class, Duration.ofSeconds(60));
         assertEquals(7, got.version());

@@ -62,7 +62,7 @@ class KryoSerializerTest {
 
     @Test
     void pekkoSerialization_picksKryoForFlockMessages() {
-        var pulled = new ParameterShard.Pulled("j", 0, 1, Nd4j.ones(4));
+        var pulled = new ParameterShard.Pulled("j", 0, 1, 0, Nd4j.ones(4));
         var chosen = SerializationExtension.get(Adapter.toClassic(testKit.system())).findSerializerFor(pulled);
         assertEquals(KryoSerializer.ID, chosen.identifier());
     }

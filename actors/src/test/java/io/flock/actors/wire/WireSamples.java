@@ -40,18 +40,20 @@ final class WireSamples {
                 new TrainingEvent.EpochCompleted("j", 0, 5, 0.8),
                 new TrainingEvent.Completed("j", result),
                 new TrainingEvent.Failed("j", "because"),
+                new TrainingEvent.MembershipChanged("j", 2, 3, 17),
+                new TrainingEvent.Paused("j", 17, 1, 2),
                 new Coordinator.Submit(job, any),
-                new Coordinator.StepDone("j", 2, 3, 1, 2, 1.5, 20, 12345),
+                new Coordinator.StepDone("j", 2, 3, 1, new int[] {1, 3}, new double[] {0.5, 0.25}, 20, 12345),
                 new Coordinator.WorkerFailed("j", 1, "no data"),
                 new Worker.Assign(assignment, any),
                 new Worker.Release("j"),
                 new ParameterShard.Init("j", 1, tensor, tensor, OptimizerSpec.Adam.of(1e-3), 6, 0, any),
-                new ParameterShard.Pull("j", 4, any),
+                new ParameterShard.Pull("j", 4, 9, any),
                 new ParameterShard.Push("j", 4, 2, tensor),
                 new ParameterShard.GetSnapshot("j", any),
                 new ParameterShard.Release("j"),
                 new ParameterShard.Initialized("j", 1, 0),
-                new ParameterShard.Pulled("j", 1, 4, tensor),
+                new ParameterShard.Pulled("j", 1, 4, 9, tensor),
                 new ParameterShard.Snapshot("j", 1, 4, tensor, tensor, new long[] {0, 1, 2, 3}));
     }
 }
