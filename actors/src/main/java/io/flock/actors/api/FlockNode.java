@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -126,7 +127,7 @@ public final class FlockNode implements AutoCloseable {
     /** Leaves the cluster and terminates the ActorSystem (CoordinatedShutdown). */
     @Override
     public void close() {
-        system.terminate();
+        CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {

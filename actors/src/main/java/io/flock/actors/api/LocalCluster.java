@@ -16,8 +16,19 @@ import java.util.concurrent.TimeoutException;
 public final class LocalCluster implements AutoCloseable {
 
     private final List<FlockNode> nodes = new ArrayList<>();
+    private final DatasetCache shared = new DatasetCache();
+    private final Config base;
 
-    private LocalCluster() {}
+    private LocalCluster(Config overrides) {
+        this.base = overrides.withFallback(ConfigFactory.parseString("""
+                pekko.remote.artery.canonical.hostname = "127.0.0.1"
+                pekko.remote.artery.canonical.port = 0
+                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+                pekko.coordinated-shutdown.exit-jvm = off
+                # terminate() is a crash (no leave); leave() and close() shut down gracefully
+                pekko.coordinated-shutdown.run-by-actor-system-terminate = off
+                """));
+    }
 
     /**
      * Starts {@code size} nodes with {@code workersPerNode} worker slots each, joins them and
@@ -27,28 +38,41 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static LocalCluster start(int size, int workersPerNode, Config overrides) throws TimeoutException {
         if (size <= 0) throw new IllegalArgumentException("cluster size must be positive, got " + size);
-        LocalCluster cluster = new LocalCluster();
-        DatasetCache shared = new DatasetCache();
-        Config config = overrides
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                        pekko.remote.artery.canonical.port = 0
-                        pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                        pekko.coordinated-shutdown.exit-jvm = off
-                        """))
-                .withFallback(ConfigFactory.parseString("flock.node.worker-slots = " + workersPerNode));
+        LocalCluster cluster = new LocalCluster(overrides);
         try {
-            for (int i = 0; i < size; i++) {
-                FlockNode node = FlockNode.start(config, shared);
-                cluster.nodes.add(node);
-                node.join(cluster.nodes.get(0).address());
-            }
-            for (FlockNode node : cluster.nodes) node.awaitMembersUp(size, Duration.ofSeconds(30));
+            for (int i = 0; i < size; i++) cluster.addNode(workersPerNode, true);
         } catch (RuntimeException | TimeoutException e) {
             cluster.close();
             throw e;
         }
         return cluster;
+    }
+
+    /**
+     * Starts one more node, joins it to the cluster and waits until every live node sees it Up.
+     *
+     * @param workerSlots worker actors on the new node
+     * @param hostShards  whether the new node may host parameter shards
+     */
+    public FlockNode addNode(int workerSlots, boolean hostShards) throws TimeoutException {
+        Config config = ConfigFactory.parseString("flock.node.worker-slots = " + workerSlots
+                + "\nflock.node.host-shards = " + hostShards).withFallback(base);
+        FlockNode node = FlockNode.start(config, shared);
+        nodes.add(node);
+        node.join(nodes.get(0).address());
+        for (FlockNode n : nodes) n.awaitMembersUp(nodes.size(), Duration.ofSeconds(30));
+        return node;
+    }
+
+    /** Stops node {@code i} abruptly: it does not leave; the others see it unreachable and down it. */
+    public void crash(int i) {
+        FlockNode node = nodes.remove(i);
+        node.system().terminate();
+    }
+
+    /** Node {@code i} leaves the cluster gracefully and stops (CoordinatedShutdown). */
+    public void leave(int i) {
+        nodes.remove(i).close();
     }
 
     public List<FlockNode> nodes() {
@@ -59,7 +83,7 @@ public final class LocalCluster implements AutoCloseable {
         return nodes.get(i);
     }
 
-    /** Stops every node, the last-started first. */
+    /** Stops every node gracefully, the last-started first. */
     @Override
     public void close() {
         for (int i = nodes.size() - 1; i >= 0; i--) {

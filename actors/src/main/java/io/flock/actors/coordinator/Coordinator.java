@@ -157,11 +157,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onShardReplied(ShardReplied msg) {
-        if (msg.reply() instanceof ParameterShard.Initialized init && active != null
-                && init.jobId().equals(active.id()) && active.phase == JobRun.Phase.INITIALIZING_SHARDS) {
-            if (++active.shardsInitialized == active.job.shards()) {
-                active.phase = JobRun.Phase.WAITING_FOR_WORKERS;
-                startWorkersIfEnough();
+        JobRun run = active;
+        if (run == null || !msg.reply().jobId().equals(run.id())) return this;
+        if (msg.reply() instanceof ParameterShard.Initialized && run.phase == JobRun.Phase.INITIALIZING_SHARDS
+                && ++run.shardsInitialized == run.job.shards()) {
+            run.phase = JobRun.Phase.WAITING_FOR_WORKERS;
+            assignWorkers();
+        } else if (msg.reply() instanceof ParameterShard.Version v && run.phase == JobRun.Phase.SYNCING
+                && run.shardVersions[v.shardIndex()] < 0) {
+            run.shardVersions[v.shardIndex()] = v.version();
+            if (java.util.Arrays.stream(run.shardVersions).allMatch(x -> x >= 0)) {
+                startWorkers(run, java.util.Arrays.stream(run.shardVersions).min().orElse(0));
             }
         }
         return this;
@@ -172,11 +178,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .sorted(Comparator.comparing(ref -> ref.path().toString()))
                 .toList();
         context.getLog().info("{} worker(s) reachable", available.size());
-        if (active == null) return this;
-        if (active.phase == JobRun.Phase.WAITING_FOR_WORKERS) {
-            startWorkersIfEnough();
-        } else if (active.phase == JobRun.Phase.RUNNING && !chooseWorkers(active).equals(active.workers)) {
-            reform(active);
+        JobRun run = active;
+        if (run != null && (run.phase == JobRun.Phase.WAITING_FOR_WORKERS
+                || (run.phase == JobRun.Phase.RUNNING || run.phase == JobRun.Phase.SYNCING)
+                && !chooseWorkers(run).equals(run.workers))) {
+            assignWorkers();
         }
         return this;
     }
@@ -187,38 +193,50 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     /**
-     * Membership changed mid-job: the new view re-does the first step not yet complete (shards
-     * drop the micro-batches they already hold) under a higher epoch, or pauses below minWorkers.
+     * (Re)assigns the active job's workers. The first time they start at step 0. After a
+     * membership change the new view resumes at the lowest version any shard holds — the first
+     * step not applied everywhere (a leaving worker's last pushes may be lost in flight even
+     * though its report arrived); shards already past it serve it from their one-step history
+     * and drop the micro-batches they already have. Below minWorkers the job pauses instead.
      */
-    private void reform(JobRun run) {
-        List<ActorRef<Worker.Command>> previous = run.workers;
-        run.phase = JobRun.Phase.WAITING_FOR_WORKERS;
-        startWorkersIfEnough();
-        for (ActorRef<Worker.Command> w : previous) {
-            if (!run.workers.contains(w)) w.tell(new Worker.Release(run.id()));
-        }
-    }
-
-    private void startWorkersIfEnough() {
+    private void assignWorkers() {
         JobRun run = active;
         List<ActorRef<Worker.Command>> chosen = chooseWorkers(run);
         if (chosen.size() < run.job.minWorkers()) {
             context.getLog().info("job {} waits for workers: {} of at least {}", run.id(), chosen.size(),
                     run.job.minWorkers());
-            if (run.membershipEpoch > 0) {
-                run.workers = new ArrayList<>(chosen);
+            run.phase = JobRun.Phase.WAITING_FOR_WORKERS;
+            if (run.membershipEpoch > 0 && !run.paused) {
+                run.paused = true;
                 run.client.tell(new TrainingEvent.Paused(run.id(), run.nextStepToReport, chosen.size(),
                         run.job.minWorkers()));
             }
             return;
         }
+        if (run.membershipEpoch == 0) {
+            startWorkers(run, 0);
+            return;
+        }
+        run.phase = JobRun.Phase.SYNCING;
+        run.shardVersions = new long[run.job.shards()];
+        java.util.Arrays.fill(run.shardVersions, -1);
+        for (int s = 0; s < run.job.shards(); s++) {
+            ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.GetVersion(run.id(), shardReplies));
+        }
+    }
+
+    private void startWorkers(JobRun run, long from) {
+        List<ActorRef<Worker.Command>> previous = run.workers;
         boolean first = run.membershipEpoch == 0;
-        run.workers = new ArrayList<>(chosen);
+        run.workers = new ArrayList<>(chooseWorkers(run));
         run.membershipEpoch++;
         run.phase = JobRun.Phase.RUNNING;
-        long from = run.nextStepToReport;
+        run.paused = false;
         for (int rank = 0; rank < run.workers.size(); rank++) {
             run.workers.get(rank).tell(new Worker.Assign(run.assignment(rank, from), context.getSelf()));
+        }
+        for (ActorRef<Worker.Command> w : previous) {
+            if (!run.workers.contains(w)) w.tell(new Worker.Release(run.id()));
         }
         if (first) {
             run.startNanos = run.lastStepNanos = System.nanoTime();
@@ -233,7 +251,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private Behavior<Command> onStepDone(StepDone done) {
         JobRun run = active;
-        if (run == null || !done.jobId().equals(run.id()) || run.phase != JobRun.Phase.RUNNING) return this;
+        if (run == null || !done.jobId().equals(run.id())) return this;
         if (!run.record(done.step(), done.microBatches(), done.losses())) return this;
         for (TrainingEvent.StepCompleted ev = run.pollCompletedStep(System.nanoTime()); ev != null;
                 ev = run.pollCompletedStep(System.nanoTime())) {

@@ -17,7 +17,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 final class JobRun {
 
-    enum Phase { PREPARING, INITIALIZING_SHARDS, WAITING_FOR_WORKERS, RUNNING, FINISHING }
+    enum Phase { PREPARING, INITIALIZING_SHARDS, WAITING_FOR_WORKERS, SYNCING, RUNNING, FINISHING }
 
     /** Losses reported so far for one step, by micro-batch. */
     private static final class StepAgg {
@@ -43,6 +43,9 @@ final class JobRun {
     long membershipEpoch;
     List<ActorRef<Worker.Command>> workers = new ArrayList<>();
     long nextStepToReport;
+    /** Per shard, the version reported while SYNCING (-1 = not yet). */
+    long[] shardVersions;
+    boolean paused;
     long startNanos;
     long lastStepNanos;
     double lastLoss = Double.NaN;

@@ -52,6 +52,9 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     /** Asks for parameters, optimizer state and applied-step log, e.g. for a checkpoint. */
     public record GetSnapshot(String jobId, ActorRef<Reply> replyTo) implements Command {}
 
+    /** Asks for the number of steps this shard has applied. */
+    public record GetVersion(String jobId, ActorRef<Reply> replyTo) implements Command {}
+
     /** The job is over: drop the state and stop. */
     public record Release(String jobId) implements Command {}
 
@@ -63,6 +66,9 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     }
 
     public record Initialized(String jobId, int shardIndex, long version) implements Reply {}
+
+    /** This shard has applied steps 0..version-1. */
+    public record Version(String jobId, int shardIndex, long version) implements Reply {}
 
     /** Parameters at {@code version}: the state after steps 0..version-1; answers request {@code requestId}. */
     public record Pulled(String jobId, int shardIndex, long version, long requestId, INDArray params)
@@ -113,6 +119,7 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
                 .onMessage(Push.class, this::onPush)
                 .onMessage(Pull.class, this::onPull)
                 .onMessage(GetSnapshot.class, this::onGetSnapshot)
+                .onMessage(GetVersion.class, this::onGetVersion)
                 .onMessage(Release.class, this::onRelease)
                 .build();
     }
@@ -157,6 +164,11 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
         long[] applied = state.appliedSteps().stream().mapToLong(Long::longValue).toArray();
         get.replyTo().tell(new Snapshot(jobId, shardIndex, state.version(), state.params().dup(),
                 state.optimizerState().dup(), applied));
+        return this;
+    }
+
+    private Behavior<Command> onGetVersion(GetVersion get) {
+        if (owns(get.jobId())) get.replyTo().tell(new Version(jobId, shardIndex, state.version()));
         return this;
     }
 

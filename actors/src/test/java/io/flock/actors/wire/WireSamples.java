@@ -53,6 +53,8 @@ final class WireSamples {
                 new ParameterShard.GetSnapshot("j", any),
                 new ParameterShard.Release("j"),
                 new ParameterShard.Initialized("j", 1, 0),
+                new ParameterShard.GetVersion("j", any),
+                new ParameterShard.Version("j", 1, 4),
                 new ParameterShard.Pulled("j", 1, 4, 9, tensor),
                 new ParameterShard.Snapshot("j", 1, 4, tensor, tensor, new long[] {0, 1, 2, 3}));
     }

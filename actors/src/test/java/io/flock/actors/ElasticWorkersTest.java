@@ -1,0 +1,106 @@
+package io.flock.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.flock.actors.api.LocalCluster;
+import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.api.TrainingResult;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * BSP under worker churn: a worker node that crashes mid-run, one that joins, one that leaves.
+ * Each run must end on the fault-free single-process trajectory (relative L2 ≤ 1e-5), with
+ * every step reported once and in order. The nodes that come and go host no shards
+ * ({@code flock.node.host-shards = off}); shard replication is separate work.
+ */
+class ElasticWorkersTest {
+
+    static final long STEPS = 60;
+
+    LocalCluster cluster;
+    final List<TrainingEvent> events = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() {
+        if (cluster != null) cluster.close();
+    }
+
+    @Test
+    void workerNodeCrashesMidRun_survivorsTakeOverItsMicroBatches() throws Exception {
+        cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
+        cluster.addNode(1, false);
+        CompletableFuture<Void> atStep = new CompletableFuture<>();
+
+        var result = cluster.node(0).submit(TestJobs.job("crash", STEPS, 1, 3, 4), recordUntil(15, atStep));
+        atStep.get(120, TimeUnit.SECONDS);
+        cluster.crash(2);
+
+        assertOnReferenceTrajectory(await(result));
+        assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).stream()
+                .anyMatch(m -> m.workers() == 2), "the job went on with the 2 survivors: " + events);
+    }
+
+    @Test
+    void nodeJoinsMidRun_takesPartFromTheNextBoundary() throws Exception {
+        cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
+        CompletableFuture<Void> atStep = new CompletableFuture<>();
+
+        var result = cluster.node(0).submit(TestJobs.job("join", STEPS, 1, 3, 4), recordUntil(20, atStep));
+        atStep.get(120, TimeUnit.SECONDS);
+        cluster.addNode(1, false);
+
+        assertOnReferenceTrajectory(await(result));
+        assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).stream()
+                .anyMatch(m -> m.workers() == 3), "the joiner took part: " + events);
+    }
+
+    @Test
+    void nodeLeavesGracefullyMidRun_jobGoesOnWithoutIt() throws Exception {
+        cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
+        cluster.addNode(1, false);
+        CompletableFuture<Void> atStep = new CompletableFuture<>();
+
+        var result = cluster.node(0).submit(TestJobs.job("leave", STEPS, 1, 3, 4), recordUntil(30, atStep));
+        atStep.get(120, TimeUnit.SECONDS);
+        cluster.leave(2);
+
+        assertOnReferenceTrajectory(await(result));
+        assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).stream()
+                .anyMatch(m -> m.workers() == 2), "the job went on with 2 workers: " + events);
+    }
+
+    /** Records every event; completes {@code reached} once step {@code step} has completed. */
+    private Consumer<TrainingEvent> recordUntil(long step, CompletableFuture<Void> reached) {
+        return e -> {
+            events.add(e);
+            if (e instanceof TrainingEvent.StepCompleted s && s.step() >= step) reached.complete(null);
+        };
+    }
+
+    private TrainingResult await(io.flock.actors.api.JobHandle handle) throws Exception {
+        try {
+            return handle.result().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            List<TrainingEvent> last = events.subList(Math.max(0, events.size() - 4), events.size());
+            throw new AssertionError("job did not complete in 120 s; last events: " + last, e);
+        }
+    }
+
+    private void assertOnReferenceTrajectory(TrainingResult result) {
+        double rel = TestJobs.relativeL2(result.params(), TestJobs.reference(STEPS).params());
+        assertTrue(rel <= 1e-5, "relative L2 to the fault-free reference: " + rel);
+        List<TrainingEvent.StepCompleted> steps = TestJobs.eventsOf(events, TrainingEvent.StepCompleted.class);
+        assertEquals(STEPS, steps.size(), "every step reported once");
+        for (int i = 0; i < STEPS; i++) assertEquals(i, steps.get(i).step());
+        assertFalse(events.stream().anyMatch(TrainingEvent.Failed.class::isInstance));
+    }
+}

@@ -1,0 +1,59 @@
+package io.flock.actors;
+
+import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.api.TrainingJob;
+import io.flock.strategies.ReferenceLoop;
+import io.flock.tensor.data.BatchPlan;
+import io.flock.tensor.data.Dataset;
+import io.flock.tensor.data.DatasetSpec;
+import io.flock.tensor.model.ModelSpec;
+import io.flock.tensor.optim.OptimizerSpec;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The job the cluster tests train, and its single-process reference trajectory. */
+final class TestJobs {
+
+    static final ModelSpec MODEL = ModelSpec.Mlp.fashionMnist(7);
+    static final DatasetSpec DATA = DatasetSpec.Synthetic.fashionMnistShaped(600, 100, 11);
+    static final OptimizerSpec OPTIMIZER = OptimizerSpec.Adam.of(1e-3);
+    static final int BATCH = 60;
+    static final int MICRO_BATCHES = 6;
+    static final long SEED = 3;
+
+    private static final Map<Long, ReferenceRun> REFERENCES = new ConcurrentHashMap<>();
+
+    /** Parameters and per-step losses of the fault-free single-process run. */
+    record ReferenceRun(INDArray params, double firstLoss, double lastLoss) {}
+
+    private TestJobs() {}
+
+    static TrainingJob job(String id, long steps, int minWorkers, int maxWorkers, int shards) {
+        return TrainingJob.builder().jobId(id)
+                .model(MODEL).dataset(DATA).optimizer(OPTIMIZER)
+                .globalBatch(BATCH).microBatches(MICRO_BATCHES).steps(steps).seed(SEED)
+                .shards(shards).workers(minWorkers, maxWorkers)
+                .build();
+    }
+
+    static ReferenceRun reference(long steps) {
+        return REFERENCES.computeIfAbsent(steps, n -> {
+            Dataset train = DATA.loadTrain();
+            ReferenceLoop loop = new ReferenceLoop(MODEL.build(), train,
+                    new BatchPlan(SEED, train.size(), BATCH, MICRO_BATCHES), OPTIMIZER);
+            double first = loop.step();
+            loop.run(n - 1);
+            return new ReferenceRun(loop.params().dup(), first, loop.lastLoss());
+        });
+    }
+
+    static double relativeL2(INDArray actual, INDArray expected) {
+        return actual.sub(expected).norm2Number().doubleValue() / expected.norm2Number().doubleValue();
+    }
+
+    static <T extends TrainingEvent> List<T> eventsOf(List<TrainingEvent> events, Class<T> type) {
+        return events.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+}
