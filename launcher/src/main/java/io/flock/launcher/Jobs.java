@@ -1,6 +1,8 @@
 package io.flock.launcher;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
 import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.LocalCluster;
 import io.flock.actors.api.TrainingResult;
@@ -12,9 +14,17 @@ final class Jobs {
 
     private Jobs() {}
 
-    /** Starts {@code nodes} nodes on 127.0.0.1 ephemeral ports with Flock's defaults. */
+    /** flock-actors' reference.conf, copied at build time (see launcher/pom.xml for why). */
+    static final String ACTORS_DEFAULTS = "actors-defaults/reference.conf";
+
+    /**
+     * Starts {@code nodes} nodes on 127.0.0.1 ephemeral ports with flock-actors' defaults applied
+     * on top of Pekko's, whatever order the merged reference.conf put them in.
+     */
     static LocalCluster startCluster(int nodes, int workersPerNode) throws TimeoutException {
-        return LocalCluster.start(nodes, workersPerNode, ConfigFactory.empty());
+        Config defaults = ConfigFactory.parseResources(Jobs.class, ACTORS_DEFAULTS,
+                ConfigParseOptions.defaults().setAllowMissing(false));
+        return LocalCluster.start(nodes, workersPerNode, defaults);
     }
 
     /**

@@ -40,7 +40,7 @@ final class OverheadCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "20", description = "Untimed warm-up steps per run (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--rounds", defaultValue = "2",
+    @Option(names = "--rounds", defaultValue = "4",
             description = "Rounds of (plain, Flock) with alternating order (default: ${DEFAULT-VALUE}).")
     int rounds;
 
