@@ -1,16 +1,12 @@
 package io.flock.launcher;
 
-import io.flock.actors.api.JobHandle;
-import io.flock.actors.api.LocalCluster;
 import io.flock.actors.api.TrainingJob;
 import io.flock.actors.api.TrainingResult;
 import io.flock.tensor.data.DatasetSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -56,17 +52,11 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("Starting a %d-node local cluster (%d worker(s) per node) ...%n", nodes, workersPerNode);
         out.flush();
         long startNanos = System.nanoTime();
-        try (LocalCluster cluster = Jobs.startCluster(nodes, workersPerNode)) {
+        return Jobs.onLocalCluster(nodes, workersPerNode, err, cluster -> {
             ProgressReporter progress = new ProgressReporter(out, err, System.console() != null, System::nanoTime);
             TrainingResult result = Jobs.await(cluster.node(0).submit(job, progress));
             printSummary(out, result, (System.nanoTime() - startNanos) / 1e9);
-            return ExitCode.OK;
-        } catch (JobHandle.JobFailedException e) {
-            err.println("Training failed: " + e.getMessage());
-        } catch (TimeoutException e) {
-            err.println("The local cluster did not form: " + e.getMessage());
-        }
-        return ExitCode.SOFTWARE;
+        });
     }
 
     private void validate() {

@@ -1,14 +1,11 @@
 package io.flock.launcher;
 
-import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.LocalCluster;
 import io.flock.tensor.data.Dataset;
 import io.flock.tensor.data.DatasetSpec;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -56,15 +53,8 @@ final class OverheadCommand implements Callable<Integer> {
                 bench.template().model(), training.batch, training.microBatches, training.shards, warmup, steps, rounds,
                 bench.template().dataset());
         out.flush();
-        try (LocalCluster cluster = Jobs.startCluster(1, 1)) {
-            report(out, runRounds(bench, bench.template().dataset().loadTrain(), cluster, out));
-            return ExitCode.OK;
-        } catch (JobHandle.JobFailedException e) {
-            err.println("Benchmark job failed: " + e.getMessage());
-        } catch (TimeoutException e) {
-            err.println("The local cluster did not form: " + e.getMessage());
-        }
-        return ExitCode.SOFTWARE;
+        Dataset train = bench.template().dataset().loadTrain();
+        return Jobs.onLocalCluster(1, 1, err, cluster -> report(out, runRounds(bench, train, cluster, out)));
     }
 
     private void validate() {
