@@ -1,0 +1,68 @@
+package io.flock.launcher;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import io.flock.actors.api.JobHandle;
+import io.flock.actors.api.LocalCluster;
+import io.flock.actors.api.TrainingResult;
+import java.io.PrintWriter;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.ExitCode;
+
+/** Small helpers the commands share for running jobs on an in-JVM {@link LocalCluster}. */
+final class Jobs {
+
+    private Jobs() {}
+
+    /** flock-actors' reference.conf, copied at build time (see launcher/pom.xml for why). */
+    static final String ACTORS_DEFAULTS = "actors-defaults/reference.conf";
+
+    /**
+     * Starts {@code nodes} nodes on 127.0.0.1 ephemeral ports with flock-actors' defaults applied
+     * on top of Pekko's, whatever order the merged reference.conf put them in.
+     */
+    static LocalCluster startCluster(int nodes, int workersPerNode) throws TimeoutException {
+        Config defaults = ConfigFactory.parseResources(Jobs.class, ACTORS_DEFAULTS,
+                ConfigParseOptions.defaults().setAllowMissing(false));
+        return LocalCluster.start(nodes, workersPerNode, defaults);
+    }
+
+    /** What a command does on a started cluster; returning normally means success. */
+    @FunctionalInterface
+    interface ClusterWork {
+        void run(LocalCluster cluster) throws InterruptedException;
+    }
+
+    /**
+     * Starts a cluster, runs {@code work} on it and stops it. Returns exit code 0, or 1 with the
+     * reason on {@code err} when the cluster does not form or a job fails.
+     */
+    static int onLocalCluster(int nodes, int workersPerNode, PrintWriter err, ClusterWork work)
+            throws InterruptedException {
+        try (LocalCluster cluster = startCluster(nodes, workersPerNode)) {
+            work.run(cluster);
+            return ExitCode.OK;
+        } catch (JobHandle.JobFailedException e) {
+            err.println("Failed: " + e.getMessage());
+        } catch (TimeoutException e) {
+            err.println("The local cluster did not form: " + e.getMessage());
+        }
+        return ExitCode.SOFTWARE;
+    }
+
+    /**
+     * Waits for the job's result.
+     *
+     * @throws JobHandle.JobFailedException when the job failed (its message says why)
+     */
+    static TrainingResult await(JobHandle handle) throws InterruptedException {
+        try {
+            return handle.result().toCompletableFuture().get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException("job " + handle.jobId() + " failed", e.getCause());
+        }
+    }
+}

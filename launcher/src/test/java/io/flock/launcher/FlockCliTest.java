@@ -1,0 +1,85 @@
+package io.flock.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+/** Runs the CLI in-process through picocli, as {@code bin/flock} would, and checks output and exit codes. */
+class FlockCliTest {
+
+    /** Exit code and captured streams of one in-process run. */
+    record Run(int exitCode, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = FlockCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void demo_syntheticShortRun_printsSummaryWithTestAccuracy() {
+        Run r = run("demo", "--synthetic", "--steps", "30", "--nodes", "2");
+
+        assertEquals(0, r.exitCode(), "stderr: " + r.err());
+        Matcher m = Pattern.compile("Done: 30 steps, final loss [0-9.]+, test accuracy (0\\.[0-9]{4}|1\\.0000)")
+                .matcher(r.out());
+        assertTrue(m.find(), "summary with test accuracy expected in:\n" + r.out());
+        assertTrue(Double.parseDouble(m.group(1)) > 0.3, "the MLP learns the synthetic data: " + m.group(0));
+        assertTrue(r.out().contains("2 worker(s)"), "both nodes' workers take part:\n" + r.out());
+        assertTrue(r.err().contains("step 30/30"), "progress reaches the last step:\n" + r.err());
+    }
+
+    @Test
+    void demo_negativeNodes_isUsageErrorNamingTheFlag() {
+        Run r = run("demo", "--nodes", "-1");
+
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("'--nodes'"), r.err());
+        assertTrue(r.err().contains("Usage: flock demo"), r.err());
+    }
+
+    @Test
+    void demo_unknownOption_isUsageErrorNamingTheOption() {
+        Run r = run("demo", "--epochz", "3");
+
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("Unknown option") && r.err().contains("'--epochz'"), r.err());
+    }
+
+    @Test
+    void demo_zeroEpochs_isUsageError() {
+        Run r = run("demo", "--epochs", "0");
+
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("'--epochs': 0"), r.err());
+    }
+
+    @Test
+    void benchOverhead_batchNotDivisibleByMicroBatches_isUsageError() {
+        Run r = run("bench", "overhead", "--batch", "100", "--micro-batches", "8");
+
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("'--micro-batches'"), r.err());
+    }
+
+    @Test
+    void version_printsFlockVersion() {
+        Run r = run("version");
+
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().startsWith("flock 0.1.0-SNAPSHOT"), r.out());
+    }
+}
