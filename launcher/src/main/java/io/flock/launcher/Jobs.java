@@ -1,8 +1,6 @@
 package io.flock.launcher;
 
-import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
 import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.LocalCluster;
 import io.flock.actors.api.TrainingResult;
@@ -16,17 +14,9 @@ final class Jobs {
 
     private Jobs() {}
 
-    /** flock-actors' reference.conf, copied at build time (see launcher/pom.xml for why). */
-    static final String ACTORS_DEFAULTS = "actors-defaults/reference.conf";
-
-    /**
-     * Starts {@code nodes} nodes on 127.0.0.1 ephemeral ports with flock-actors' defaults applied
-     * on top of Pekko's, whatever order the merged reference.conf put them in.
-     */
+    /** Starts {@code nodes} nodes on 127.0.0.1 ephemeral ports. */
     static LocalCluster startCluster(int nodes, int workersPerNode) throws TimeoutException {
-        Config defaults = ConfigFactory.parseResources(Jobs.class, ACTORS_DEFAULTS,
-                ConfigParseOptions.defaults().setAllowMissing(false));
-        return LocalCluster.start(nodes, workersPerNode, defaults);
+        return LocalCluster.start(nodes, workersPerNode, ConfigFactory.empty());
     }
 
     /** What a command does on a started cluster; returning normally means success. */

@@ -27,7 +27,7 @@ import org.apache.pekko.cluster.typed.Join;
  * start a node, join a cluster, {@link #submit submit} jobs.
  *
  * <pre>{@code
- * try (FlockNode node = FlockNode.start(ConfigFactory.load())) {
+ * try (FlockNode node = FlockNode.start(ConfigFactory.parseFile(new File("node.conf")))) {
  *     TrainingResult r = node.submit(job, System.out::println).result().toCompletableFuture().join();
  * }
  * }</pre>
@@ -45,14 +45,14 @@ public final class FlockNode implements AutoCloseable {
         this.coordinator = FlockGuardian.coordinator(system, datasets);
     }
 
-    /** Starts a node from {@code config} (resolved over Flock's and Pekko's reference.conf). */
+    /** Starts a node from {@code config}, layered over the defaults by {@link FlockConfig}. */
     public static FlockNode start(Config config) {
         return start(config, new DatasetCache());
     }
 
     /** Starts a node that shares {@code datasets} with other nodes in this JVM. */
     public static FlockNode start(Config config, DatasetCache datasets) {
-        Config resolved = withShardRole(config.withFallback(ConfigFactory.load()).resolve());
+        Config resolved = withShardRole(FlockConfig.load(config));
         NodeSettings settings = NodeSettings.fromConfig(resolved);
         ActorSystem<Void> system = ActorSystem.create(FlockGuardian.create(settings, datasets), SYSTEM_NAME, resolved);
         return new FlockNode(system, datasets);

@@ -185,7 +185,9 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         for (int i = 0, m = assignment.rank(); i < mine.length; i++, m += assignment.workers()) {
             GradientResult g = model.gradient(params, train.batch(plan.indices(step, m)));
             for (int s = 0; s < shards.length; s++) {
-                INDArray slice = g.gradient().get(NDArrayIndex.interval(bounds[s], bounds[s + 1])).dup();
+                // A view, not a copy: nobody writes the gradient after this point; a local shard
+                // reads it in place and the wire serializer copies views it sends.
+                INDArray slice = g.gradient().get(NDArrayIndex.interval(bounds[s], bounds[s + 1]));
                 shards[s].tell(new ParameterShard.Push(assignment.jobId(), step, m, slice));
             }
             mine[i] = m;

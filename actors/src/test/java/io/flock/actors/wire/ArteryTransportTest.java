@@ -26,7 +26,7 @@ class ArteryTransportTest {
             pekko.remote.artery.canonical.port = 0
             pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
             pekko.coordinated-shutdown.exit-jvm = off
-            """).withFallback(ConfigFactory.load());
+            """).withFallback(io.flock.actors.api.FlockConfig.load());
 
     ActorTestKit sender;
     ActorTestKit receiver;

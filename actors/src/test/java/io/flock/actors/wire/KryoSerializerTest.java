@@ -32,7 +32,7 @@ class KryoSerializerTest {
     static void start() {
         testKit = ActorTestKit.create("flock", ConfigFactory.parseString(
                 "pekko.remote.artery.canonical.port = 0\npekko.remote.artery.canonical.hostname = 127.0.0.1")
-                .withFallback(ConfigFactory.load()));
+                .withFallback(io.flock.actors.api.FlockConfig.load()));
         serializer = new KryoSerializer((ExtendedActorSystem) Adapter.toClassic(testKit.system()));
         probe = testKit.createTestProbe();
     }
