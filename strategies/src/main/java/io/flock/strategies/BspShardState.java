@@ -15,8 +15,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Step {@code t} is applied exactly once, when all M micro-batch gradients of step t are in:
  * they are summed in micro-batch order 0..M-1, divided by M, and handed to the optimizer. The
  * fixed order makes the sum independent of which worker sent what, and when — the basis of
- * Flock's BSP guarantee. Pushes are keyed by (step, micro-batch) so a replayed push is a no-op.
- * Pure and single-threaded; the owning actor serialises access.
+ * Flock's BSP guarantee. The sum is kept as a running prefix: gradient k is added as soon as
+ * gradients 0..k are all present, so summation overlaps with the workers' computation and
+ * each gradient is released early, with exactly the floating-point result of summing at the
+ * end. Pushes are keyed by (step, micro-batch) so a replayed push is a no-op. Pure and
+ * single-threaded; the owning actor serialises access.
  */
 public final class BspShardState {
 
@@ -34,7 +37,7 @@ public final class BspShardState {
     private final int microBatches;
     private final INDArray params;
     private final INDArray optimizerState;
-    private final Map<Long, INDArray[]> pending = new HashMap<>();
+    private final Map<Long, StepSum> pending = new HashMap<>();
     private final List<Long> appliedSteps = new ArrayList<>();
     private INDArray previous;
     private long version;
@@ -58,6 +61,32 @@ public final class BspShardState {
         this.version = version;
     }
 
+    /** Gradients of one step not yet applied: a running sum of the prefix 0..summed-1 plus the rest. */
+    private static final class StepSum {
+        final INDArray[] waiting;
+        final boolean[] received;
+        INDArray sum;
+        int summed;
+
+        StepSum(int microBatches) {
+            waiting = new INDArray[microBatches];
+            received = new boolean[microBatches];
+        }
+
+        /** Adds every waiting gradient that extends the contiguous prefix. */
+        void advance() {
+            while (summed < waiting.length && waiting[summed] != null) {
+                if (summed == 0) sum = waiting[0].dup();
+                else sum.addi(waiting[summed]);
+                waiting[summed++] = null;
+            }
+        }
+
+        boolean complete() {
+            return summed == waiting.length;
+        }
+    }
+
     /** Accepts the gradient slice of micro-batch {@code m} of step {@code step}. */
     public Outcome push(long step, int m, INDArray gradient) {
         if (m < 0 || m >= microBatches) {
@@ -68,29 +97,21 @@ public final class BspShardState {
                     + params.length());
         }
         if (step < version) return Outcome.DUPLICATE;
-        INDArray[] slots = pending.computeIfAbsent(step, s -> new INDArray[microBatches]);
-        if (slots[m] != null) return Outcome.DUPLICATE;
-        slots[m] = gradient;
+        StepSum slots = pending.computeIfAbsent(step, s -> new StepSum(microBatches));
+        if (slots.received[m]) return Outcome.DUPLICATE;
+        slots.received[m] = true;
+        slots.waiting[m] = gradient;
+        slots.advance();
         boolean applied = false;
-        while (complete(pending.get(version))) {
-            apply(pending.remove(version));
+        while (pending.containsKey(version) && pending.get(version).complete()) {
+            apply(pending.remove(version).sum);
             applied = true;
         }
         return applied ? Outcome.APPLIED : Outcome.STORED;
     }
 
-    private boolean complete(INDArray[] slots) {
-        if (slots == null) return false;
-        for (INDArray g : slots) {
-            if (g == null) return false;
-        }
-        return true;
-    }
-
-    private void apply(INDArray[] slots) {
-        INDArray mean = slots[0].dup();
-        for (int m = 1; m < slots.length; m++) mean.addi(slots[m]);
-        mean.divi(microBatches);
+    private void apply(INDArray sum) {
+        INDArray mean = sum.divi(microBatches);
         if (previous == null) previous = params.dup();
         else previous.assign(params);
         optimizer.apply(params, mean, optimizerState, version);
@@ -116,10 +137,10 @@ public final class BspShardState {
 
     /** Micro-batches still missing for the next step to apply. */
     public int missingForNextStep() {
-        INDArray[] slots = pending.get(version);
+        StepSum slots = pending.get(version);
         if (slots == null) return microBatches;
         int missing = 0;
-        for (INDArray g : slots) if (g == null) missing++;
+        for (boolean r : slots.received) if (!r) missing++;
         return missing;
     }
 
