@@ -14,7 +14,13 @@ final class JobClient {
     private JobClient() {}
 
     static Behavior<TrainingEvent> create(Consumer<TrainingEvent> listener, CompletableFuture<TrainingResult> result) {
+        long[] lastStep = {-1};
         return Behaviors.receive((ctx, event) -> {
+            // A coordinator that took over re-reports steps the old one already reported: drop them.
+            if (event instanceof TrainingEvent.StepCompleted s) {
+                if (s.step() <= lastStep[0]) return Behaviors.same();
+                lastStep[0] = s.step();
+            }
             try {
                 listener.accept(event);
             } catch (RuntimeException e) {

@@ -30,6 +30,11 @@ public final class LocalCluster implements AutoCloseable {
                 """));
     }
 
+    /** An empty cluster: add nodes one by one with {@link #addNode(int, boolean)}. */
+    public static LocalCluster create(Config overrides) {
+        return new LocalCluster(overrides);
+    }
+
     /**
      * Starts {@code size} nodes with {@code workersPerNode} worker slots each, joins them and
      * waits until all are Up.

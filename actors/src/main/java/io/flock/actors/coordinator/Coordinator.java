@@ -6,6 +6,7 @@ import io.flock.actors.api.TrainingResult;
 import io.flock.actors.node.DatasetCache;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.wire.FlockMessage;
+import io.flock.actors.worker.Assignment;
 import io.flock.actors.worker.Worker;
 import io.flock.tensor.data.BatchPlan;
 import io.flock.tensor.data.Dataset;
@@ -59,6 +60,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** A worker cannot take part in the job, e.g. its node cannot load the dataset. */
     public record WorkerFailed(String jobId, int rank, String reason) implements Command {}
 
+    /** A worker's answer to {@link Worker.ReportAssignment}: its job ({@code null} if idle) and step. */
+    public record AssignmentReport(ActorRef<Worker.Command> worker, Assignment assignment, long step)
+            implements Command {}
+
     /** From an {@link Evaluator} child: accuracy at {@code version}, or an error. */
     record Evaluated(String jobId, long version, long epoch, double accuracy, INDArray params, String error)
             implements Command {}
@@ -77,6 +82,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final Queue<JobRun> queued = new ArrayDeque<>();
     private List<ActorRef<Worker.Command>> available = List.of();
     private JobRun active;
+    /** Until the first worker listing arrives and is asked, a job in flight may exist that we do not know. */
+    private boolean recovered;
 
     private Coordinator(ActorContext<Command> context, DatasetCache datasets) {
         super(context);
@@ -103,6 +110,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(StepDone.class, this::onStepDone)
                 .onMessage(Evaluated.class, this::onEvaluated)
                 .onMessage(WorkerFailed.class, this::onWorkerFailed)
+                .onMessage(AssignmentReport.class, this::onAssignmentReport)
                 .build();
     }
 
@@ -178,6 +186,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .sorted(Comparator.comparing(ref -> ref.path().toString()))
                 .toList();
         context.getLog().info("{} worker(s) reachable", available.size());
+        if (!recovered) {
+            recovered = true;
+            // A coordinator that took over after a failover knows nothing: ask the workers.
+            for (ActorRef<Worker.Command> w : available) w.tell(new Worker.ReportAssignment(context.getSelf()));
+        }
         JobRun run = active;
         if (run != null && (run.phase == JobRun.Phase.WAITING_FOR_WORKERS
                 || (run.phase == JobRun.Phase.RUNNING || run.phase == JobRun.Phase.SYNCING)
@@ -232,6 +245,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         run.membershipEpoch++;
         run.phase = JobRun.Phase.RUNNING;
         run.paused = false;
+        // Steps before `from` are applied everywhere; an adopted job reports from there on.
+        run.nextStepToReport = Math.max(run.nextStepToReport, from);
+        if (from >= run.totalSteps) {
+            // Adopted after the last step was applied: only the final evaluation is missing.
+            run.phase = JobRun.Phase.FINISHING;
+            evaluate(run, run.totalSteps, run.plan.epochOf(run.totalSteps - 1));
+            return;
+        }
         for (int rank = 0; rank < run.workers.size(); rank++) {
             run.workers.get(rank).tell(new Worker.Assign(run.assignment(rank, from), context.getSelf()));
         }
@@ -260,6 +281,25 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             if (last || run.plan.endsEpoch(ev.step())) evaluate(run, ev.step() + 1, ev.epoch());
             if (last) run.phase = JobRun.Phase.FINISHING;
         }
+        return this;
+    }
+
+    /**
+     * Adopts the job a worker reports if this coordinator has none (it took over from one that
+     * died): the shards still hold the parameters; re-syncing from the lowest shard version
+     * resumes it with no step lost or applied twice.
+     */
+    private Behavior<Command> onAssignmentReport(AssignmentReport report) {
+        Assignment a = report.assignment();
+        if (a == null) return this;
+        if (active != null) {
+            if (active.id().equals(a.jobId()) && a.epoch() > active.membershipEpoch) active.membershipEpoch = a.epoch();
+            return this;
+        }
+        context.getLog().info("adopting job {} from {} (epoch {}, step {})", a.jobId(), report.worker().path(),
+                a.epoch(), report.step());
+        active = JobRun.adopt(a, a.epoch());
+        assignWorkers();
         return this;
     }
 

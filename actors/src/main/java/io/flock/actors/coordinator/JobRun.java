@@ -57,13 +57,31 @@ final class JobRun {
         this.client = client;
     }
 
+    /**
+     * A job adopted from a worker's assignment by a coordinator that took over: shards hold the
+     * state; the membership is re-synced from the lowest shard version.
+     */
+    static JobRun adopt(Assignment a, long highestEpoch) {
+        JobRun run = new JobRun(a.job(), a.client());
+        run.plan = new BatchPlan(a.job().seed(), a.datasetSize(), a.job().globalBatch(), a.job().microBatches());
+        run.totalSteps = a.totalSteps();
+        run.shardBounds = a.shardBounds();
+        run.numParams = a.shardBounds()[a.shardBounds().length - 1];
+        run.shardsInitialized = a.job().shards();
+        run.membershipEpoch = highestEpoch;
+        run.startNanos = run.lastStepNanos = System.nanoTime();
+        run.phase = Phase.WAITING_FOR_WORKERS;
+        return run;
+    }
+
     String id() {
         return job.jobId();
     }
 
     /** The assignment of the worker at {@code rank} under the current view. */
     Assignment assignment(int rank, long startStep) {
-        return new Assignment(job, membershipEpoch, rank, workers.size(), startStep, totalSteps, shardBounds);
+        return new Assignment(job, membershipEpoch, rank, workers.size(), startStep, totalSteps, shardBounds,
+                plan.datasetSize(), client);
     }
 
     /** Even contiguous split of n parameters into s shards: s + 1 offsets. */

@@ -1,7 +1,9 @@
 package io.flock.actors.worker;
 
 import io.flock.actors.api.TrainingJob;
+import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.wire.FlockMessage;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * A worker's part in a job under one membership view.
@@ -13,9 +15,12 @@ import io.flock.actors.wire.FlockMessage;
  * @param startStep   first step to take part in
  * @param totalSteps  steps of the whole job
  * @param shardBounds S + 1 offsets: shard s owns parameters [bounds[s], bounds[s+1])
+ * @param datasetSize training samples (with the job spec it fixes the {@link io.flock.tensor.data.BatchPlan})
+ * @param client      the submitter's event receiver; with the rest of this record it is all a new
+ *                    coordinator needs to adopt the job after a failover
  */
 public record Assignment(TrainingJob job, long epoch, int rank, int workers, long startStep, long totalSteps,
-        long[] shardBounds) implements FlockMessage {
+        long[] shardBounds, int datasetSize, ActorRef<TrainingEvent> client) implements FlockMessage {
 
     public String jobId() {
         return job.jobId();

@@ -45,6 +45,9 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
      */
     public record Assign(Assignment assignment, ActorRef<Coordinator.Command> coordinator) implements Command {}
 
+    /** Asks what job this worker takes part in (a new coordinator rebuilding its state). */
+    public record ReportAssignment(ActorRef<Coordinator.Command> replyTo) implements Command {}
+
     /** Leave the job (it ended or this worker is no longer part of it). */
     public record Release(String jobId) implements Command {}
 
@@ -93,6 +96,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                 .onMessage(WrappedShardReply.class, this::onShardReply)
                 .onMessage(RetryPulls.class, this::onRetryPulls)
                 .onMessage(Release.class, this::onRelease)
+                .onMessage(ReportAssignment.class, this::onReportAssignment)
                 .build();
     }
 
@@ -195,6 +199,11 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         }
         coordinator.tell(new Coordinator.StepDone(assignment.jobId(), assignment.epoch(), step, assignment.rank(),
                 mine, losses, plan.microBatchSize(), System.nanoTime() - started));
+    }
+
+    private Behavior<Command> onReportAssignment(ReportAssignment ask) {
+        ask.replyTo().tell(new Coordinator.AssignmentReport(context.getSelf(), assignment, step));
+        return this;
     }
 
     private Behavior<Command> onRelease(Release release) {

@@ -26,7 +26,7 @@ final class WireSamples {
         TrainingJob job = TrainingJob.builder().jobId("wire-job")
                 .model(ModelSpec.Mlp.fashionMnist(1)).dataset(DatasetSpec.Synthetic.fashionMnistShaped(100, 10, 2))
                 .optimizer(new OptimizerSpec.Momentum(0.1, 0.9, true)).steps(5).build();
-        Assignment assignment = new Assignment(job, 3, 1, 2, 7, 10, new long[] {0, 5, 10});
+        Assignment assignment = new Assignment(job, 3, 1, 2, 7, 10, new long[] {0, 5, 10}, 600, any);
         var tensor = Nd4j.rand(3, 4).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
         TrainingResult result = new TrainingResult("wire-job", 5, 0.5, 0.9, tensor, 1000, 12.5);
         return List.of(
@@ -47,6 +47,9 @@ final class WireSamples {
                 new Coordinator.WorkerFailed("j", 1, "no data"),
                 new Worker.Assign(assignment, any),
                 new Worker.Release("j"),
+                new Worker.ReportAssignment(any),
+                new Coordinator.AssignmentReport(any, assignment, 7),
+                new Coordinator.AssignmentReport(any, null, 0),
                 new ParameterShard.Init("j", 1, tensor, tensor, OptimizerSpec.Adam.of(1e-3), 6, 0, any),
                 new ParameterShard.Pull("j", 4, 9, any),
                 new ParameterShard.Push("j", 4, 2, tensor),

@@ -1,0 +1,67 @@
+package io.flock.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.flock.actors.api.JobHandle;
+import io.flock.actors.api.LocalCluster;
+import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.api.TrainingResult;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The node running the coordinator singleton crashes mid-run. The singleton restarts on the
+ * oldest survivor, adopts the job from the workers' assignments, re-syncs from the shards and
+ * finishes on the fault-free trajectory. (The crashed node hosts no shards: shard replication
+ * is separate work.)
+ */
+class CoordinatorFailoverTest {
+
+    static final long STEPS = 60;
+
+    LocalCluster cluster;
+
+    @AfterEach
+    void stop() {
+        if (cluster != null) cluster.close();
+    }
+
+    @Test
+    void coordinatorNodeCrashesMidRun_jobIsAdoptedAndEndsOnReferenceTrajectory() throws Exception {
+        cluster = LocalCluster.create(ConfigFactory.empty());
+        cluster.addNode(1, false); // oldest: hosts the coordinator singleton and a worker, no shards
+        cluster.addNode(1, true);
+        cluster.addNode(1, true);
+        List<TrainingEvent> events = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> atStep = new CompletableFuture<>();
+
+        JobHandle handle = cluster.node(1).submit(TestJobs.job("failover", STEPS, 1, 3, 4), e -> {
+            events.add(e);
+            if (e instanceof TrainingEvent.StepCompleted s && s.step() >= 15) atStep.complete(null);
+        });
+        atStep.get(120, TimeUnit.SECONDS);
+        cluster.crash(0);
+
+        TrainingResult result;
+        try {
+            result = handle.result().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("no result 120 s after the crash; last events: "
+                    + events.subList(Math.max(0, events.size() - 4), events.size()), e);
+        }
+        double rel = TestJobs.relativeL2(result.params(), TestJobs.reference(STEPS).params());
+        assertTrue(rel <= 1e-5, "relative L2 to the fault-free reference: " + rel);
+        List<TrainingEvent.StepCompleted> steps = TestJobs.eventsOf(events, TrainingEvent.StepCompleted.class);
+        for (int i = 0; i < steps.size(); i++) assertEquals(i, steps.get(i).step(), "each step reported once, in order");
+        assertEquals(STEPS, steps.size());
+        assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).stream()
+                .anyMatch(m -> m.workers() == 2), "the adopted job went on with 2 workers: " + events);
+    }
+}
