@@ -41,6 +41,7 @@ public final class BspShardState {
     private final List<Long> appliedSteps = new ArrayList<>();
     private INDArray previous;
     private long version;
+    private java.util.function.LongConsumer onVersion = v -> { };
 
     /**
      * @param params         this shard's parameter slice [len]; owned (mutated) from now on
@@ -117,6 +118,12 @@ public final class BspShardState {
         optimizer.apply(params, mean, optimizerState, version);
         appliedSteps.add(version);
         version++;
+        onVersion.accept(version);
+    }
+
+    /** Called after every applied step with the new version (e.g. to take a snapshot exactly there). */
+    public void onVersion(java.util.function.LongConsumer listener) {
+        this.onVersion = listener;
     }
 
     /** Number of steps applied; the parameters are those after step {@code version - 1}. */

@@ -309,8 +309,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private void evaluate(JobRun run, long version, long epoch) {
-        context.spawnAnonymous(Evaluator.create(run.assignment(0, version), version, epoch, datasets,
-                context.getSelf(), evaluationTimeout), DispatcherSelector.fromConfig("flock.blocking-dispatcher"));
+        boolean last = version == run.totalSteps;
+        context.spawnAnonymous(Evaluator.create(run.assignment(0, version), version, epoch, run.firstVersion, last,
+                datasets, context.getSelf(), evaluationTimeout), DispatcherSelector.fromConfig("flock.blocking-dispatcher"));
     }
 
     private Behavior<Command> onEvaluated(Evaluated ev) {

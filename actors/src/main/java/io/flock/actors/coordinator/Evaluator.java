@@ -4,75 +4,102 @@ import io.flock.actors.node.DatasetCache;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.worker.Assignment;
 import io.flock.tensor.data.Dataset;
-import io.flock.tensor.model.Model;
 import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * A short-lived child of the coordinator: gathers the full parameter vector at one version from
- * all shards, measures test accuracy, reports {@link Coordinator.Evaluated} and stops. Runs on
- * the blocking dispatcher so the coordinator never waits for the math; a receive timeout turns
- * a shard that does not answer into a failure value, not a hang.
+ * all shards, measures test accuracy, reports {@link Coordinator.Evaluated} and stops. For the
+ * job's final version it gathers snapshots instead and also checks every shard's applied-step
+ * log (each step from the first once, in order). Runs on the blocking dispatcher so the
+ * coordinator never waits for the math; a receive timeout turns a silent shard into a failure
+ * value, not a hang.
  */
-final class Evaluator {
+final class Evaluator extends AbstractBehavior<Evaluator.Msg> {
 
-    private Evaluator() {}
+    sealed interface Msg {}
 
-    static Behavior<Object> create(Assignment layout, long version, long epoch, DatasetCache datasets,
-            ActorRef<Coordinator.Command> replyTo, Duration timeout) {
-        return Behaviors.setup(ctx -> {
-            long[] bounds = layout.shardBounds();
-            for (int s = 0; s < bounds.length - 1; s++) {
-                ParameterShard.ref(ctx.getSystem(), layout.jobId(), s)
-                        .tell(new ParameterShard.Pull(layout.jobId(), version, 0, ctx.getSelf().narrow()));
-            }
-            ctx.setReceiveTimeout(timeout, "timeout");
-            INDArray params = Nd4j.zeros(DataType.FLOAT, bounds[bounds.length - 1]);
-            return gathering(ctx, layout, version, epoch, datasets, replyTo, params, new boolean[bounds.length - 1],
-                    bounds.length - 1);
-        });
+    private record FromShard(ParameterShard.Reply reply) implements Msg {}
+
+    private record Timeout() implements Msg {}
+
+    private final Assignment layout;
+    private final long epoch;
+    private final long firstVersion;
+    private final boolean verifyLogs;
+    private final DatasetCache datasets;
+    private final ActorRef<Coordinator.Command> replyTo;
+    private final Duration timeout;
+    private final ShardGather gather;
+
+    private Evaluator(ActorContext<Msg> ctx, Assignment layout, long version, long epoch, long firstVersion,
+            boolean verifyLogs, DatasetCache datasets, ActorRef<Coordinator.Command> replyTo, Duration timeout) {
+        super(ctx);
+        this.layout = layout;
+        this.epoch = epoch;
+        this.firstVersion = firstVersion;
+        this.verifyLogs = verifyLogs;
+        this.datasets = datasets;
+        this.replyTo = replyTo;
+        this.timeout = timeout;
+        this.gather = new ShardGather(layout.shardBounds(), version);
+        ActorRef<ParameterShard.Reply> self = ctx.messageAdapter(ParameterShard.Reply.class, FromShard::new);
+        for (int s = 0; s < gather.shards(); s++) {
+            ParameterShard.Command ask = verifyLogs
+                    ? new ParameterShard.GetSnapshot(layout.jobId(), version, self)
+                    : new ParameterShard.Pull(layout.jobId(), version, 0, self);
+            ParameterShard.ref(ctx.getSystem(), layout.jobId(), s).tell(ask);
+        }
+        ctx.setReceiveTimeout(timeout, new Timeout());
     }
 
-    private static Behavior<Object> gathering(ActorContext<Object> ctx, Assignment layout, long version, long epoch,
-            DatasetCache datasets, ActorRef<Coordinator.Command> replyTo, INDArray params, boolean[] got, int missing) {
-        return Behaviors.receive((c, msg) -> {
-            if (msg instanceof ParameterShard.Pulled p && !got[p.shardIndex()]) {
-                long[] b = layout.shardBounds();
-                params.get(NDArrayIndex.interval(b[p.shardIndex()], b[p.shardIndex() + 1])).assign(p.params());
-                got[p.shardIndex()] = true;
-                if (missing - 1 == 0) {
-                    replyTo.tell(evaluate(layout, version, epoch, datasets, params));
-                    return Behaviors.stopped();
-                }
-                return gathering(ctx, layout, version, epoch, datasets, replyTo, params, got, missing - 1);
-            }
-            if ("timeout".equals(msg)) {
-                replyTo.tell(new Coordinator.Evaluated(layout.jobId(), version, epoch, Double.NaN, null,
-                        missing + " shard(s) did not answer within " + ctx.getSystem().settings().config()
-                                .getDuration("flock.coordinator.evaluation-timeout").toSeconds() + " s"));
-                return Behaviors.stopped();
-            }
-            return Behaviors.same();
-        });
+    /**
+     * @param verifyLogs   true for the final version: gather snapshots and check applied-step logs
+     * @param firstVersion the version the shards were initialised at (0, or a checkpoint's)
+     */
+    static Behavior<Msg> create(Assignment layout, long version, long epoch, long firstVersion, boolean verifyLogs,
+            DatasetCache datasets, ActorRef<Coordinator.Command> replyTo, Duration timeout) {
+        return Behaviors.setup(ctx -> new Evaluator(ctx, layout, version, epoch, firstVersion, verifyLogs, datasets,
+                replyTo, timeout));
     }
 
-    private static Coordinator.Evaluated evaluate(Assignment layout, long version, long epoch, DatasetCache datasets,
-            INDArray params) {
+    @Override
+    public Receive<Msg> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(FromShard.class, this::onShard)
+                .onMessage(Timeout.class, t -> fail(gather.missing() + " shard(s) did not answer within "
+                        + timeout.toSeconds() + " s"))
+                .build();
+    }
+
+    private Behavior<Msg> onShard(FromShard msg) {
+        boolean taken = msg.reply() instanceof ParameterShard.Snapshot snap ? gather.accept(snap)
+                : msg.reply() instanceof ParameterShard.Pulled p && gather.accept(p);
+        if (!taken || !gather.complete()) return this;
+        String wrong = verifyLogs ? gather.verifyAppliedSteps(firstVersion) : null;
+        if (wrong != null) return fail(wrong);
+        replyTo.tell(evaluate());
+        return Behaviors.stopped();
+    }
+
+    private Coordinator.Evaluated evaluate() {
         try {
             Dataset test = datasets.test(layout.job().dataset());
-            Model model = layout.job().model().build();
-            double accuracy = model.accuracy(params, test.all());
-            return new Coordinator.Evaluated(layout.jobId(), version, epoch, accuracy, params, null);
+            double accuracy = layout.job().model().build().accuracy(gather.params(), test.all());
+            return new Coordinator.Evaluated(layout.jobId(), gather.version(), epoch, accuracy, gather.params(), null);
         } catch (RuntimeException e) {
-            return new Coordinator.Evaluated(layout.jobId(), version, epoch, Double.NaN, params,
+            return new Coordinator.Evaluated(layout.jobId(), gather.version(), epoch, Double.NaN, gather.params(),
                     "evaluation failed: " + e.getMessage());
         }
+    }
+
+    private Behavior<Msg> fail(String reason) {
+        replyTo.tell(new Coordinator.Evaluated(layout.jobId(), gather.version(), epoch, Double.NaN, null, reason));
+        return Behaviors.stopped();
     }
 }

@@ -43,6 +43,8 @@ final class JobRun {
     long membershipEpoch;
     List<ActorRef<Worker.Command>> workers = new ArrayList<>();
     long nextStepToReport;
+    /** Version the shards were initialised at: 0, or the step of the checkpoint the job resumed from. */
+    long firstVersion;
     /** Per shard, the version reported while SYNCING (-1 = not yet). */
     long[] shardVersions;
     boolean paused;
@@ -69,6 +71,7 @@ final class JobRun {
         run.numParams = a.shardBounds()[a.shardBounds().length - 1];
         run.shardsInitialized = a.job().shards();
         run.membershipEpoch = highestEpoch;
+        run.firstVersion = -1; // unknown here: the final check takes it from the shards' logs
         run.startNanos = run.lastStepNanos = System.nanoTime();
         run.phase = Phase.WAITING_FOR_WORKERS;
         return run;

@@ -49,8 +49,13 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     /** The gradient slice of micro-batch {@code microBatch} of step {@code step}. */
     public record Push(String jobId, long step, int microBatch, INDArray gradient) implements Command {}
 
-    /** Asks for parameters, optimizer state and applied-step log, e.g. for a checkpoint. */
-    public record GetSnapshot(String jobId, ActorRef<Reply> replyTo) implements Command {}
+    /**
+     * Asks for parameters, optimizer state and applied-step log at exactly {@code atVersion}: held
+     * until the shard reaches it, so snapshots from all shards form one consistent state without
+     * pausing training. A shard already past it answers with its current version (the asker
+     * treats that as missed and asks again for a later version).
+     */
+    public record GetSnapshot(String jobId, long atVersion, ActorRef<Reply> replyTo) implements Command {}
 
     /** Asks for the number of steps this shard has applied. */
     public record GetVersion(String jobId, ActorRef<Reply> replyTo) implements Command {}
@@ -80,6 +85,7 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     private final ActorContext<Command> context;
     private final String entityId;
     private final List<Pull> waitingPulls = new ArrayList<>();
+    private final List<GetSnapshot> waitingSnapshots = new ArrayList<>();
     private String jobId;
     private int shardIndex;
     private BspShardState state;
@@ -130,6 +136,7 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
             shardIndex = init.shardIndex();
             state = new BspShardState(init.params(), init.optimizerState(), init.optimizer(), init.microBatches(),
                     init.version());
+            state.onVersion(this::answerWaitingSnapshots);
             context.getLog().debug("{}: holds {} parameters from version {}", entityId, init.params().length(),
                     init.version());
         }
@@ -161,10 +168,26 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
 
     private Behavior<Command> onGetSnapshot(GetSnapshot get) {
         if (!owns(get.jobId())) return this;
-        long[] applied = state.appliedSteps().stream().mapToLong(Long::longValue).toArray();
-        get.replyTo().tell(new Snapshot(jobId, shardIndex, state.version(), state.params().dup(),
-                state.optimizerState().dup(), applied));
+        if (get.atVersion() > state.version()) waitingSnapshots.add(get);
+        else get.replyTo().tell(snapshot());
         return this;
+    }
+
+    /** Runs inside the step application: the state is exactly at {@code version} right now. */
+    private void answerWaitingSnapshots(long version) {
+        for (Iterator<GetSnapshot> it = waitingSnapshots.iterator(); it.hasNext(); ) {
+            GetSnapshot get = it.next();
+            if (get.atVersion() <= version) {
+                get.replyTo().tell(snapshot());
+                it.remove();
+            }
+        }
+    }
+
+    private Snapshot snapshot() {
+        long[] applied = state.appliedSteps().stream().mapToLong(Long::longValue).toArray();
+        return new Snapshot(jobId, shardIndex, state.version(), state.params().dup(), state.optimizerState().dup(),
+                applied);
     }
 
     private Behavior<Command> onGetVersion(GetVersion get) {

@@ -53,7 +53,7 @@ final class WireSamples {
                 new ParameterShard.Init("j", 1, tensor, tensor, OptimizerSpec.Adam.of(1e-3), 6, 0, any),
                 new ParameterShard.Pull("j", 4, 9, any),
                 new ParameterShard.Push("j", 4, 2, tensor),
-                new ParameterShard.GetSnapshot("j", any),
+                new ParameterShard.GetSnapshot("j", 5, any),
                 new ParameterShard.Release("j"),
                 new ParameterShard.Initialized("j", 1, 0),
                 new ParameterShard.GetVersion("j", any),
