@@ -34,9 +34,7 @@ record OverheadBenchmark(TrainingJob template, int warmup, int steps) {
 
     /** Samples per second of the same steps as a Flock job submitted to {@code node}. */
     double flock(FlockNode node, String jobId) throws InterruptedException {
-        TrainingJob job = new TrainingJob(jobId, template.model(), template.dataset(), template.optimizer(),
-                template.globalBatch(), template.microBatches(), warmup + steps, 0, template.seed(),
-                template.strategy(), template.shards(), 1, 1);
+        TrainingJob job = template.toBuilder().jobId(jobId).steps(warmup + steps).workers(1, 1).build();
         List<TrainingEvent.StepCompleted> events = new CopyOnWriteArrayList<>();
         Jobs.await(node.submit(job, e -> {
             if (e instanceof TrainingEvent.StepCompleted s) events.add(s);

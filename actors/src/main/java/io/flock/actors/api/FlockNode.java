@@ -102,10 +102,30 @@ public final class FlockNode implements AutoCloseable {
 
     /** Submits {@code job}; {@code listener} receives its events in order on an actor thread. */
     public JobHandle submit(TrainingJob job, Consumer<TrainingEvent> listener) {
+        return start(job, listener, false);
+    }
+
+    /**
+     * Submits {@code job} to continue from its newest valid checkpoint (in the coordinator's
+     * {@code flock.checkpoint.dir}); corrupt or truncated ones are skipped and reported in a
+     * {@link TrainingEvent.Restored} event. Without any usable checkpoint it starts from step 0.
+     */
+    public JobHandle resume(TrainingJob job, Consumer<TrainingEvent> listener) {
+        return start(job, listener, true);
+    }
+
+    /** Asks the coordinator to checkpoint the running job {@code jobId} at the next step boundary. */
+    public java.util.concurrent.CompletionStage<io.flock.actors.checkpoint.CheckpointResult> checkpointNow(
+            String jobId, Duration timeout) {
+        return org.apache.pekko.actor.typed.javadsl.AskPattern.ask(coordinator,
+                replyTo -> new Coordinator.CheckpointNow(jobId, replyTo), timeout, system.scheduler());
+    }
+
+    private JobHandle start(TrainingJob job, Consumer<TrainingEvent> listener, boolean resume) {
         CompletableFuture<TrainingResult> result = new CompletableFuture<>();
         ActorRef<TrainingEvent> client = system.systemActorOf(JobClient.create(listener, result),
                 "client-" + job.jobId() + "-" + System.nanoTime(), Props.empty());
-        coordinator.tell(new Coordinator.Submit(job, client));
+        coordinator.tell(new Coordinator.Submit(job, client, resume));
         return new JobHandle(job.jobId(), result);
     }
 

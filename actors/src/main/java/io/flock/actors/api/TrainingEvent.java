@@ -32,6 +32,15 @@ public sealed interface TrainingEvent extends FlockMessage {
     /** Fewer than the job's minimum workers are reachable: training waits at {@code step}, state kept. */
     record Paused(String jobId, long step, int workers, int minWorkers) implements TrainingEvent {}
 
+    /** A checkpoint of the state after {@code step} steps was written to {@code path}. */
+    record CheckpointWritten(String jobId, long step, String path) implements TrainingEvent {}
+
+    /**
+     * The job resumed from the checkpoint at {@code path} (after {@code step} steps); newer
+     * checkpoint files that could not be used are listed in {@code rejected} with the reason.
+     */
+    record Restored(String jobId, long step, String path, String[] rejected) implements TrainingEvent {}
+
     /** The job ended; {@link TrainingResult} holds the final parameters. */
     record Completed(String jobId, TrainingResult result) implements TrainingEvent {}
 

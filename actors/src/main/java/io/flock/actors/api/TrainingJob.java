@@ -24,6 +24,7 @@ import java.util.UUID;
  * @param shards       number of parameter shards
  * @param minWorkers   the job waits until at least this many workers are available
  * @param maxWorkers   at most this many workers take part
+ * @param checkpointEvery write a checkpoint every this many steps (0 = only on demand)
  */
 public record TrainingJob(
         String jobId,
@@ -38,7 +39,8 @@ public record TrainingJob(
         Strategy strategy,
         int shards,
         int minWorkers,
-        int maxWorkers) {
+        int maxWorkers,
+        long checkpointEvery) {
 
     public TrainingJob {
         Objects.requireNonNull(jobId, "jobId");
@@ -60,6 +62,9 @@ public record TrainingJob(
         if (minWorkers <= 0 || maxWorkers < minWorkers) {
             throw new IllegalArgumentException("need 0 < minWorkers (" + minWorkers + ") <= maxWorkers (" + maxWorkers + ")");
         }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("checkpointEvery must be >= 0 (0 = off), got " + checkpointEvery);
+        }
         if (!strategy.available()) {
             throw new IllegalArgumentException("strategy " + strategy.id() + " is not available in this build; use "
                     + Strategy.PS_BSP.id());
@@ -68,6 +73,14 @@ public record TrainingJob(
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** A builder holding this job's values, to derive a variant. */
+    public Builder toBuilder() {
+        Builder b = new Builder().jobId(jobId).model(model).dataset(dataset).optimizer(optimizer)
+                .globalBatch(globalBatch).microBatches(microBatches).seed(seed).strategy(strategy).shards(shards)
+                .workers(minWorkers, maxWorkers).checkpointEvery(checkpointEvery);
+        return steps > 0 ? b.steps(steps) : b.epochs(epochs);
     }
 
     /** Fluent builder with the demo's defaults: Adam 1e-3, B = 128, M = 8, 1 epoch, ps-bsp, 2 shards. */
@@ -85,6 +98,7 @@ public record TrainingJob(
         private int shards = 2;
         private int minWorkers = 1;
         private int maxWorkers = Integer.MAX_VALUE;
+        private long checkpointEvery;
 
         public Builder jobId(String v) { this.jobId = v; return this; }
         public Builder model(ModelSpec v) { this.model = v; return this; }
@@ -100,10 +114,12 @@ public record TrainingJob(
         public Builder strategy(Strategy v) { this.strategy = v; return this; }
         public Builder shards(int v) { this.shards = v; return this; }
         public Builder workers(int min, int max) { this.minWorkers = min; this.maxWorkers = max; return this; }
+        /** Write a checkpoint every {@code steps} steps (0 = only on demand). */
+        public Builder checkpointEvery(long steps) { this.checkpointEvery = steps; return this; }
 
         public TrainingJob build() {
             return new TrainingJob(jobId, model, dataset, optimizer, globalBatch, microBatches, steps, epochs,
-                    seed, strategy, shards, minWorkers, maxWorkers);
+                    seed, strategy, shards, minWorkers, maxWorkers, checkpointEvery);
         }
     }
 }

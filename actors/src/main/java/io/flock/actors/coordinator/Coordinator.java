@@ -3,6 +3,9 @@ package io.flock.actors.coordinator;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
 import io.flock.actors.api.TrainingResult;
+import io.flock.actors.checkpoint.Checkpoint;
+import io.flock.actors.checkpoint.CheckpointResult;
+import io.flock.actors.checkpoint.CheckpointStore;
 import io.flock.actors.node.DatasetCache;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.wire.FlockMessage;
@@ -47,8 +50,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** Messages the coordinator accepts. */
     public sealed interface Command extends FlockMessage {}
 
-    /** Run {@code job}, sending its {@link TrainingEvent}s to {@code client}. */
-    public record Submit(TrainingJob job, ActorRef<TrainingEvent> client) implements Command {}
+    /**
+     * Run {@code job}, sending its {@link TrainingEvent}s to {@code client}. With {@code resume}
+     * it starts from the job's newest valid checkpoint in {@code flock.checkpoint.dir}, if any.
+     */
+    public record Submit(TrainingJob job, ActorRef<TrainingEvent> client, boolean resume) implements Command {}
+
+    /** Write a checkpoint of the running job {@code jobId} now (at the next step boundary). */
+    public record CheckpointNow(String jobId, ActorRef<CheckpointResult> replyTo) implements Command {}
+
+    /** From a {@link CheckpointWriter} child; {@code requester} is null for periodic checkpoints. */
+    record CheckpointFinished(CheckpointResult result, ActorRef<CheckpointResult> requester) implements Command {}
 
     /**
      * A worker computed micro-batches {@code microBatches} of {@code step}, with these losses.
@@ -68,7 +80,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     record Evaluated(String jobId, long version, long epoch, double accuracy, INDArray params, String error)
             implements Command {}
 
-    private record Prepared(JobRun run, Dataset train, INDArray initialParams, Throwable error) implements Command {}
+    /** The job's starting state: fresh parameters, or a checkpoint's ({@code restored} non-null). */
+    private record Prepared(JobRun run, Dataset train, INDArray params, INDArray optimizerState, long version,
+            CheckpointStore.Found restored, Throwable error) implements Command {
+
+        static Prepared failed(JobRun run, Throwable error) {
+            return new Prepared(run, null, null, null, 0, null, error);
+        }
+    }
 
     private record ShardReplied(ParameterShard.Reply reply) implements Command {}
 
@@ -78,6 +97,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final DatasetCache datasets;
     private final Executor blocking;
     private final Duration evaluationTimeout;
+    private final Duration checkpointTimeout;
+    private final CheckpointStore checkpoints;
     private final ActorRef<ParameterShard.Reply> shardReplies;
     private final Queue<JobRun> queued = new ArrayDeque<>();
     private List<ActorRef<Worker.Command>> available = List.of();
@@ -90,7 +111,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         this.context = context;
         this.datasets = datasets;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("flock.blocking-dispatcher"));
-        this.evaluationTimeout = context.getSystem().settings().config().getDuration("flock.coordinator.evaluation-timeout");
+        var config = context.getSystem().settings().config();
+        this.evaluationTimeout = config.getDuration("flock.coordinator.evaluation-timeout");
+        this.checkpointTimeout = config.getDuration("flock.checkpoint.timeout");
+        this.checkpoints = new CheckpointStore(java.nio.file.Path.of(config.getString("flock.checkpoint.dir")),
+                config.getInt("flock.checkpoint.keep"));
         this.shardReplies = context.messageAdapter(ParameterShard.Reply.class, ShardReplied::new);
         context.getSystem().receptionist().tell(Receptionist.subscribe(Worker.SERVICE_KEY,
                 context.messageAdapter(Receptionist.Listing.class, WorkersChanged::new)));
@@ -111,11 +136,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(Evaluated.class, this::onEvaluated)
                 .onMessage(WorkerFailed.class, this::onWorkerFailed)
                 .onMessage(AssignmentReport.class, this::onAssignmentReport)
+                .onMessage(CheckpointNow.class, this::onCheckpointNow)
+                .onMessage(CheckpointFinished.class, this::onCheckpointFinished)
                 .build();
     }
 
     private Behavior<Command> onSubmit(Submit submit) {
         JobRun run = new JobRun(submit.job(), submit.client());
+        run.resume = submit.resume();
         if (active != null) {
             context.getLog().info("job {} queued behind {}", run.id(), active.id());
             queued.add(run);
@@ -125,19 +153,33 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return this;
     }
 
-    /** Loads the dataset and builds the model off the actor thread. */
+    /** Loads the dataset, builds the model and finds the checkpoint to resume from, off the actor thread. */
     private void prepare(JobRun run) {
         active = run;
+        context.pipeToSelf(CompletableFuture.supplyAsync(() -> startingState(run), blocking),
+                (prepared, error) -> prepared != null ? prepared : Prepared.failed(run, rootCause(error)));
+    }
+
+    private Prepared startingState(JobRun run) {
         TrainingJob job = run.job;
-        context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
-            Dataset train = datasets.train(job.dataset());
-            if (train.inputs() != job.model().inputs() || train.classes() != job.model().classes()) {
-                throw new IllegalArgumentException("dataset " + train.name() + " has " + train.inputs() + " inputs and "
-                        + train.classes() + " classes but the model expects " + job.model().inputs() + " and "
-                        + job.model().classes());
-            }
-            return new Prepared(run, train, job.model().build().initialParams(), null);
-        }, blocking), (prepared, error) -> prepared != null ? prepared : new Prepared(run, null, null, rootCause(error)));
+        Dataset train = datasets.train(job.dataset());
+        if (train.inputs() != job.model().inputs() || train.classes() != job.model().classes()) {
+            throw new IllegalArgumentException("dataset " + train.name() + " has " + train.inputs() + " inputs and "
+                    + train.classes() + " classes but the model expects " + job.model().inputs() + " and "
+                    + job.model().classes());
+        }
+        CheckpointStore.Found found = run.resume ? checkpoints.latestValid(job.jobId()) : null;
+        if (found == null || found.checkpoint() == null) {
+            INDArray params = job.model().build().initialParams();
+            INDArray state = Nd4j.zeros(DataType.FLOAT, Math.max(1, job.optimizer().stateRows()), params.length());
+            return new Prepared(run, train, params, state, 0, found, null);
+        }
+        Checkpoint c = found.checkpoint();
+        if (!c.job().model().equals(job.model()) || !c.job().optimizer().equals(job.optimizer())) {
+            throw new IllegalArgumentException("checkpoint " + found.file() + " was written for model " + c.job().model()
+                    + " with " + c.job().optimizer() + ", not " + job.model() + " with " + job.optimizer());
+        }
+        return new Prepared(run, train, c.params(), c.optimizerState(), c.version(), found, null);
     }
 
     private Behavior<Command> onPrepared(Prepared p) {
@@ -150,18 +192,31 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             return fail(run, e.getMessage());
         }
         run.totalSteps = job.steps() > 0 ? job.steps() : job.epochs() * run.plan.stepsPerEpoch();
-        run.numParams = p.initialParams().length();
+        run.numParams = p.params().length();
         run.shardBounds = JobRun.split(run.numParams, job.shards());
+        run.firstVersion = run.nextStepToReport = p.version();
         run.phase = JobRun.Phase.INITIALIZING_SHARDS;
-        int rows = Math.max(1, job.optimizer().stateRows());
+        if (p.restored() != null) reportRestore(run, p.restored());
         for (int s = 0; s < job.shards(); s++) {
             long from = run.shardBounds[s];
             long to = run.shardBounds[s + 1];
-            INDArray slice = p.initialParams().get(NDArrayIndex.interval(from, to)).dup();
+            INDArray slice = p.params().get(NDArrayIndex.interval(from, to)).dup();
+            INDArray state = p.optimizerState().get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).dup();
             ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.Init(run.id(), s, slice,
-                    Nd4j.zeros(DataType.FLOAT, rows, to - from), job.optimizer(), job.microBatches(), 0, shardReplies));
+                    state, job.optimizer(), job.microBatches(), p.version(), shardReplies));
         }
         return this;
+    }
+
+    private void reportRestore(JobRun run, CheckpointStore.Found found) {
+        found.rejected().forEach(r -> context.getLog().warn("job {}: skipping checkpoint: {}", run.id(), r));
+        if (found.checkpoint() == null) {
+            context.getLog().info("job {}: no usable checkpoint in {}, starting from step 0", run.id(), checkpoints.dir());
+        } else {
+            context.getLog().info("job {}: resuming from {} (step {})", run.id(), found.file(), found.checkpoint().version());
+        }
+        run.client.tell(new TrainingEvent.Restored(run.id(), run.firstVersion,
+                found.file() == null ? "" : found.file().toString(), found.rejected().toArray(String[]::new)));
     }
 
     private Behavior<Command> onShardReplied(ShardReplied msg) {
@@ -227,7 +282,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             return;
         }
         if (run.membershipEpoch == 0) {
-            startWorkers(run, 0);
+            startWorkers(run, run.firstVersion);
+            scheduleCheckpoint(run, run.firstVersion);
             return;
         }
         run.phase = JobRun.Phase.SYNCING;
@@ -308,6 +364,45 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return fail(active, "worker " + failed.rank() + " failed: " + failed.reason());
     }
 
+    /** Schedules the next periodic checkpoint after {@code after} steps, if the job has them. */
+    private void scheduleCheckpoint(JobRun run, long after) {
+        long every = run.job.checkpointEvery();
+        if (every <= 0) return;
+        long at = (after / every + 1) * every;
+        if (at <= run.totalSteps) writeCheckpoint(run, at, null);
+    }
+
+    private void writeCheckpoint(JobRun run, long version, ActorRef<CheckpointResult> requester) {
+        run.checkpointWriters.add(context.spawnAnonymous(CheckpointWriter.create(run.assignment(0, version), version,
+                checkpoints, context.getSelf(), requester, checkpointTimeout),
+                DispatcherSelector.fromConfig("flock.blocking-dispatcher")));
+    }
+
+    private Behavior<Command> onCheckpointNow(CheckpointNow ask) {
+        JobRun run = active;
+        if (run == null || !run.id().equals(ask.jobId()) || run.plan == null) {
+            ask.replyTo().tell(new CheckpointResult(ask.jobId(), -1, "", "no running job " + ask.jobId()));
+        } else {
+            writeCheckpoint(run, Math.min(run.totalSteps, run.nextStepToReport + 1), ask.replyTo());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onCheckpointFinished(CheckpointFinished done) {
+        CheckpointResult r = done.result();
+        if (done.requester() != null) done.requester().tell(r);
+        JobRun run = active;
+        if (run == null || !run.id().equals(r.jobId())) return this;
+        if (r.ok()) {
+            context.getLog().info("job {}: checkpoint after step {} written to {}", run.id(), r.version(), r.path());
+            run.client.tell(new TrainingEvent.CheckpointWritten(run.id(), r.version(), r.path()));
+        } else {
+            context.getLog().warn("job {}: checkpoint failed: {}", run.id(), r.error());
+        }
+        if (done.requester() == null) scheduleCheckpoint(run, r.version());
+        return this;
+    }
+
     private void evaluate(JobRun run, long version, long epoch) {
         boolean last = version == run.totalSteps;
         context.spawnAnonymous(Evaluator.create(run.assignment(0, version), version, epoch, run.firstVersion, last,
@@ -352,6 +447,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** Releases workers and shards of {@code run} and starts the next queued job. */
     private void finish(JobRun run) {
         for (ActorRef<Worker.Command> w : run.workers) w.tell(new Worker.Release(run.id()));
+        run.checkpointWriters.forEach(context::stop);
         if (run.shardBounds != null) {
             for (int s = 0; s < run.shardBounds.length - 1; s++) {
                 ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.Release(run.id()));

@@ -48,6 +48,10 @@ final class JobRun {
     /** Per shard, the version reported while SYNCING (-1 = not yet). */
     long[] shardVersions;
     boolean paused;
+    /** Start from the newest valid checkpoint (set at submit). */
+    boolean resume;
+    /** Checkpoint writers in flight; stopped when the job ends. */
+    final List<ActorRef<?>> checkpointWriters = new ArrayList<>();
     long startNanos;
     long lastStepNanos;
     double lastLoss = Double.NaN;

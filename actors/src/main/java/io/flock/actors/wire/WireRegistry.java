@@ -44,7 +44,9 @@ public final class WireRegistry {
             Coordinator.Command.class,
             Worker.Command.class,
             ParameterShard.Command.class, ParameterShard.Reply.class,
-            io.flock.actors.worker.Assignment.class);
+            io.flock.actors.worker.Assignment.class,
+            io.flock.actors.checkpoint.Checkpoint.class,
+            io.flock.actors.checkpoint.CheckpointResult.class);
 
     private static final List<Class<?>> ARRAYS = List.of(
             byte[].class, int[].class, long[].class, float[].class, double[].class, boolean[].class,
@@ -52,7 +54,10 @@ public final class WireRegistry {
 
     private WireRegistry() {}
 
-    /** A Kryo instance with registration required and every Flock wire class registered. */
+    /**
+     * A Kryo instance with registration required and every Flock wire class registered.
+     * {@code resolver} may be null where no ActorRef is ever written (checkpoint files).
+     */
     public static Kryo newKryo(ActorRefResolver resolver) {
         Kryo kryo = new Kryo();
         kryo.setRegistrationRequired(true);
@@ -101,11 +106,13 @@ public final class WireRegistry {
 
         @Override
         public void write(Kryo kryo, Output output, ActorRef<?> ref) {
+            if (resolver == null) throw new com.esotericsoftware.kryo.KryoException("an ActorRef cannot be written outside a running node");
             output.writeString(resolver.toSerializationFormat(ref));
         }
 
         @Override
         public ActorRef<?> read(Kryo kryo, Input input, Class<? extends ActorRef<?>> type) {
+            if (resolver == null) throw new com.esotericsoftware.kryo.KryoException("an ActorRef cannot be read outside a running node");
             return resolver.resolveActorRef(input.readString());
         }
     }
