@@ -88,6 +88,29 @@ public final class BspShardState {
         }
     }
 
+    /**
+     * Rebuilds a shard from a replica's {@link #export() export}: same parameters, optimizer state,
+     * version, one-version history and applied-step log, so it continues exactly where the
+     * replica is. Gradients the replica held for unapplied steps are not carried: the workers
+     * replay them.
+     */
+    public static BspShardState restore(Exported e, OptimizerSpec optimizer, int microBatches) {
+        BspShardState s = new BspShardState(e.params(), e.optimizerState(), optimizer, microBatches, e.version());
+        s.previous = e.previous();
+        for (long step : e.appliedSteps()) s.appliedSteps.add(step);
+        return s;
+    }
+
+    /** A copy of everything but unapplied gradients; {@code previous} may be null. */
+    public record Exported(long version, INDArray params, INDArray optimizerState, INDArray previous,
+            long[] appliedSteps) {}
+
+    /** Copies the applied state (see {@link #restore}). */
+    public Exported export() {
+        return new Exported(version, params.dup(), optimizerState.dup(), previous == null ? null : previous.dup(),
+                appliedSteps.stream().mapToLong(Long::longValue).toArray());
+    }
+
     /** Accepts the gradient slice of micro-batch {@code m} of step {@code step}. */
     public Outcome push(long step, int m, INDArray gradient) {
         if (m < 0 || m >= microBatches) {

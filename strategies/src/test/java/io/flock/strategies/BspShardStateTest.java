@@ -83,6 +83,27 @@ class BspShardStateTest {
     }
 
     @Test
+    void restore_fromExport_continuesIdentically() {
+        BspShardState a = shard(3, 2);
+        BspShardState b = shard(3, 2);
+        for (long t = 0; t < 3; t++) {
+            for (int m = 0; m < 2; m++) {
+                a.push(t, m, filled(3, t + m));
+                b.push(t, m, filled(3, t + m));
+            }
+        }
+        BspShardState restored = BspShardState.restore(b.export(), SGD, 2);
+        assertEquals(a.version(), restored.version());
+        assertEquals(a.paramsAt(2), restored.paramsAt(2), "one-version history carried over");
+        assertEquals(a.appliedSteps(), restored.appliedSteps());
+        a.push(3, 0, filled(3, 5));
+        a.push(3, 1, filled(3, 6));
+        restored.push(3, 1, filled(3, 6));
+        restored.push(3, 0, filled(3, 5));
+        assertEquals(a.params(), restored.params());
+    }
+
+    @Test
     void push_wrongMicroBatchOrLength_isRejected() {
         BspShardState s = shard(3, 2);
         assertThrows(IllegalArgumentException.class, () -> s.push(0, 2, filled(3, 1)));

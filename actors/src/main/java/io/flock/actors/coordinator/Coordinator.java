@@ -30,6 +30,9 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -93,6 +96,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private record WorkersChanged(Receptionist.Listing listing) implements Command {}
 
+    private record MemberRemoved(ClusterEvent.MemberRemoved event) implements Command {}
+
     private final ActorContext<Command> context;
     private final DatasetCache datasets;
     private final Executor blocking;
@@ -119,6 +124,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         this.shardReplies = context.messageAdapter(ParameterShard.Reply.class, ShardReplied::new);
         context.getSystem().receptionist().tell(Receptionist.subscribe(Worker.SERVICE_KEY,
                 context.messageAdapter(Receptionist.Listing.class, WorkersChanged::new)));
+        Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
+                context.messageAdapter(ClusterEvent.MemberRemoved.class, MemberRemoved::new),
+                ClusterEvent.MemberRemoved.class));
     }
 
     public static Behavior<Command> create(DatasetCache datasets) {
@@ -132,6 +140,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(Prepared.class, this::onPrepared)
                 .onMessage(ShardReplied.class, this::onShardReplied)
                 .onMessage(WorkersChanged.class, this::onWorkersChanged)
+                .onMessage(MemberRemoved.class, this::onMemberRemoved)
                 .onMessage(StepDone.class, this::onStepDone)
                 .onMessage(Evaluated.class, this::onEvaluated)
                 .onMessage(WorkerFailed.class, this::onWorkerFailed)
@@ -226,6 +235,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 && ++run.shardsInitialized == run.job.shards()) {
             run.phase = JobRun.Phase.WAITING_FOR_WORKERS;
             assignWorkers();
+        } else if (msg.reply() instanceof ParameterShard.Lost lost) {
+            return fail(run, lost.reason());
         } else if (msg.reply() instanceof ParameterShard.Version v && run.phase == JobRun.Phase.SYNCING
                 && run.shardVersions[v.shardIndex()] < 0) {
             run.shardVersions[v.shardIndex()] = v.version();
@@ -250,6 +261,20 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (run != null && (run.phase == JobRun.Phase.WAITING_FOR_WORKERS
                 || (run.phase == JobRun.Phase.RUNNING || run.phase == JobRun.Phase.SYNCING)
                 && !chooseWorkers(run).equals(run.workers))) {
+            assignWorkers();
+        }
+        return this;
+    }
+
+    /**
+     * A node left the cluster: a shard primary on it is re-created elsewhere from its backup and
+     * the step in flight may have lost pushes, so the job re-syncs from the lowest shard version
+     * even if no worker was on that node.
+     */
+    private Behavior<Command> onMemberRemoved(MemberRemoved removed) {
+        JobRun run = active;
+        if (run != null && (run.phase == JobRun.Phase.RUNNING || run.phase == JobRun.Phase.SYNCING)) {
+            context.getLog().info("job {}: {} left the cluster; re-syncing", run.id(), removed.event().member().address());
             assignWorkers();
         }
         return this;

@@ -1,6 +1,7 @@
 package io.flock.actors.node;
 
 import io.flock.actors.coordinator.Coordinator;
+import io.flock.actors.shard.BackupHost;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.worker.Worker;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -25,6 +26,7 @@ public final class FlockGuardian {
     public static Behavior<Void> create(NodeSettings settings, DatasetCache datasets) {
         return Behaviors.setup(ctx -> {
             ParameterShard.initSharding(ctx.getSystem());
+            if (settings.hostShards()) ctx.spawn(BackupHost.create(), "backup-host");
             coordinator(ctx.getSystem(), datasets);
             for (int i = 0; i < settings.workerSlots(); i++) {
                 ctx.spawn(Behaviors.supervise(Worker.create(datasets)).onFailure(SupervisorStrategy.restart()),

@@ -7,8 +7,9 @@ import com.typesafe.config.Config;
  *
  * @param workerSlots training slots (worker actors) this node hosts; 0 for a node that only
  *                    holds shards and may host the coordinator
+ * @param hostShards  whether this node holds parameter shards and shard backups
  */
-public record NodeSettings(int workerSlots) {
+public record NodeSettings(int workerSlots, boolean hostShards) {
 
     public NodeSettings {
         if (workerSlots < 0) {
@@ -17,6 +18,6 @@ public record NodeSettings(int workerSlots) {
     }
 
     public static NodeSettings fromConfig(Config config) {
-        return new NodeSettings(config.getInt("flock.node.worker-slots"));
+        return new NodeSettings(config.getInt("flock.node.worker-slots"), config.getBoolean("flock.node.host-shards"));
     }
 }

@@ -13,6 +13,9 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -21,9 +24,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A Cluster Sharding entity owning one contiguous slice of a job's parameters and optimizer
- * state. A thin actor over {@link BspShardState}: it applies a step once all micro-batch
- * gradients are in and answers pulls for a version once that version exists (pulls for a
- * future version wait here, which is what makes workers proceed in lock-step).
+ * state: the primary of the shard. A thin actor over {@link BspShardState}: it applies a step
+ * once all micro-batch gradients are in and answers pulls for a version once that version
+ * exists (pulls for a future version wait here, which is what makes workers proceed in
+ * lock-step).
+ *
+ * <p>Replication: on {@link Init} the primary has a {@link BackupHost} on another node create
+ * its {@link ShardBackup}, forwards every accepted gradient to it, and serves version v only
+ * once the backup acknowledged v — an acknowledged step survives the primary's node. When that
+ * node dies, sharding re-creates the entity elsewhere; its first message is then not an Init,
+ * so it stashes messages, finds its backup through the hosts, adopts the backup's state and
+ * makes sure a backup lives on another node again. See docs/replication.md.
  */
 public final class ParameterShard extends AbstractBehavior<ParameterShard.Command> {
 
@@ -63,6 +74,24 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     /** The job is over: drop the state and stop. */
     public record Release(String jobId) implements Command {}
 
+    /** From a {@link BackupHost}: the backup this primary asked for exists. */
+    public record BackupReady(String jobId, ActorRef<ShardBackup.Command> backup) implements Command {}
+
+    /** From the backup: it has applied every step below {@code version}. */
+    public record BackupAck(String jobId, long version) implements Command {}
+
+    /** From a backup handing its state to a re-created primary. */
+    public record BackupState(ShardImage image, ActorRef<ShardBackup.Command> backup) implements Command {}
+
+    /** From a {@link BackupHost} that holds no backup of {@code entityId}. */
+    public record NoBackup(String entityId, ActorRef<BackupHost.Command> host) implements Command {}
+
+    private record HostsListed(Receptionist.Listing listing) implements Command {}
+
+    private record BackupGone(ActorRef<ShardBackup.Command> backup) implements Command {}
+
+    private record FindHostsAgain() implements Command {}
+
     /** Replies of a shard. */
     public sealed interface Reply extends FlockMessage {
         String jobId();
@@ -82,22 +111,52 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     public record Snapshot(String jobId, int shardIndex, long version, INDArray params, INDArray optimizerState,
             long[] appliedSteps) implements Reply {}
 
+    /** The shard's primary and backup are both gone: the job cannot go on (resume from a checkpoint). */
+    public record Lost(String jobId, int shardIndex, String reason) implements Reply {}
+
+    private enum Mode { EMPTY, PLACING_BACKUP, RECOVERING, READY, LOST }
+
+    private static final int STASH = 10_000;
+
+    /** How long to wait for a backup host's answer before looking for hosts again. */
+    private static final java.time.Duration RETRY = java.time.Duration.ofSeconds(2);
+
     private final ActorContext<Command> context;
+    private final StashBuffer<Command> stash;
+    private final TimerScheduler<Command> timers;
     private final String entityId;
+    private final ActorRef<Receptionist.Listing> hostListings;
     private final List<Pull> waitingPulls = new ArrayList<>();
     private final List<GetSnapshot> waitingSnapshots = new ArrayList<>();
+    private Mode mode = Mode.EMPTY;
     private String jobId;
     private int shardIndex;
+    private OptimizerSpec optimizer;
+    private int microBatches;
     private BspShardState state;
+    private ActorRef<Reply> initReplyTo;
+    private ActorRef<ShardBackup.Command> backup;
+    private long backupVersion;
+    /** While recovering: the live hosts asked in the latest round, and those that hold no backup. */
+    private List<ActorRef<BackupHost.Command>> askedHosts = List.of();
+    private final java.util.Set<ActorRef<BackupHost.Command>> withoutBackup = new java.util.HashSet<>();
 
-    private ParameterShard(ActorContext<Command> context, String entityId) {
+    private ParameterShard(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
+            String entityId) {
         super(context);
         this.context = context;
+        this.stash = stash;
+        this.timers = timers;
         this.entityId = entityId;
+        this.hostListings = context.messageAdapter(Receptionist.Listing.class, HostsListed::new);
+        int at = entityId.lastIndexOf("-shard-");
+        this.jobId = at < 0 ? entityId : entityId.substring(0, at);
+        this.shardIndex = at < 0 ? 0 : Integer.parseInt(entityId.substring(at + 7));
     }
 
     public static Behavior<Command> create(String entityId) {
-        return Behaviors.setup(ctx -> new ParameterShard(ctx, entityId));
+        return Behaviors.withStash(STASH, stash -> Behaviors.withTimers(timers ->
+                Behaviors.setup(ctx -> new ParameterShard(ctx, stash, timers, entityId))));
     }
 
     /** Cluster role of nodes that host shards (see {@code flock.node.host-shards}). */
@@ -122,55 +181,252 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Init.class, this::onInit)
-                .onMessage(Push.class, this::onPush)
-                .onMessage(Pull.class, this::onPull)
-                .onMessage(GetSnapshot.class, this::onGetSnapshot)
-                .onMessage(GetVersion.class, this::onGetVersion)
+                .onMessage(HostsListed.class, this::onHostsListed)
+                .onMessage(FindHostsAgain.class, again -> {
+                    if (mode == Mode.PLACING_BACKUP || mode == Mode.RECOVERING) findHosts();
+                    return this;
+                })
+                .onMessage(BackupReady.class, this::onBackupReady)
+                .onMessage(BackupState.class, this::onBackupState)
+                .onMessage(NoBackup.class, this::onNoBackup)
+                .onMessage(BackupAck.class, this::onBackupAck)
+                .onMessage(BackupGone.class, this::onBackupGone)
                 .onMessage(Release.class, this::onRelease)
+                .onAnyMessage(this::onWork)
                 .build();
     }
 
+    /** Pulls, pushes, snapshots and version queries: served when ready, stashed while not. */
+    private Behavior<Command> onWork(Command msg) {
+        switch (mode) {
+            case READY -> serve(msg);
+            case LOST -> refuse(msg);
+            case EMPTY -> {
+                // Not initialised but asked for work: we are a primary re-created after a crash.
+                context.getLog().warn("{}: started without state; recovering it from the backup", entityId);
+                mode = Mode.RECOVERING;
+                stash.stash(msg);
+                findHosts();
+            }
+            default -> stash.stash(msg);
+        }
+        return this;
+    }
+
+    private void serve(Command msg) {
+        if (msg instanceof Push p) onPush(p);
+        else if (msg instanceof Pull p) onPull(p);
+        else if (msg instanceof GetSnapshot g) onGetSnapshot(g);
+        else if (msg instanceof GetVersion g) onGetVersion(g);
+    }
+
     private Behavior<Command> onInit(Init init) {
-        if (state == null || !init.jobId().equals(jobId)) {
-            jobId = init.jobId();
-            shardIndex = init.shardIndex();
-            state = new BspShardState(init.params(), init.optimizerState(), init.optimizer(), init.microBatches(),
-                    init.version());
-            state.onVersion(this::answerWaitingSnapshots);
-            context.getLog().debug("{}: holds {} parameters from version {}", entityId, init.params().length(),
-                    init.version());
+        if (mode != Mode.EMPTY) {
+            if (init.jobId().equals(jobId) && mode == Mode.READY) init.replyTo().tell(new Initialized(jobId, shardIndex, state.version()));
+            return this;
         }
-        init.replyTo().tell(new Initialized(jobId, shardIndex, state.version()));
+        jobId = init.jobId();
+        shardIndex = init.shardIndex();
+        optimizer = init.optimizer();
+        microBatches = init.microBatches();
+        adopt(new BspShardState(init.params(), init.optimizerState(), optimizer, microBatches, init.version()));
+        initReplyTo = init.replyTo();
+        placeBackup();
         return this;
     }
 
-    private Behavior<Command> onPush(Push push) {
-        if (!owns(push.jobId())) return this;
-        if (state.push(push.step(), push.microBatch(), push.gradient()) == BspShardState.Outcome.APPLIED) {
-            answerWaitingPulls();
+    private void adopt(BspShardState s) {
+        state = s;
+        state.onVersion(this::answerWaitingSnapshots);
+    }
+
+    /** Asks the hosts for a new backup on another node; work waits (stashed) until it exists. */
+    private void placeBackup() {
+        mode = Mode.PLACING_BACKUP;
+        findHosts();
+    }
+
+    private void findHosts() {
+        context.getSystem().receptionist().tell(Receptionist.find(BackupHost.SERVICE_KEY, hostListings));
+    }
+
+    private Behavior<Command> onHostsListed(HostsListed msg) {
+        // Only hosts on reachable Up members: the listing can still name a node that just died.
+        var live = liveMembers();
+        List<ActorRef<BackupHost.Command>> hosts = msg.listing().getServiceInstances(BackupHost.SERVICE_KEY).stream()
+                .filter(h -> h.path().address().hasLocalScope() || live.contains(h.path().address()))
+                .sorted(java.util.Comparator.comparing(h -> h.path().toString())).toList();
+        // Whatever we asked may go unanswered (a host dying now): look again unless an answer cancels this.
+        timers.startSingleTimer(new FindHostsAgain(), RETRY);
+        if (mode == Mode.RECOVERING) {
+            askedHosts = hosts;
+            if (hosts.isEmpty()) return lose("no backup host is reachable");
+            hosts.forEach(h -> h.tell(new BackupHost.FindBackup(entityId, context.getSelf())));
+        } else if (mode == Mode.PLACING_BACKUP) {
+            List<ActorRef<BackupHost.Command>> remote = hosts.stream()
+                    .filter(h -> !h.path().address().hasLocalScope()).toList();
+            if (remote.isEmpty() && otherShardNodes() > 0) {
+                // Their hosts are not in our receptionist view yet (it spreads by gossip): look again soon.
+                timers.startSingleTimer(new FindHostsAgain(), java.time.Duration.ofMillis(200));
+            } else if (remote.isEmpty()) {
+                context.getLog().warn("{}: NO REDUNDANCY: no other shard node to hold a backup; losing this node "
+                        + "loses the shard (resume from a checkpoint)", entityId);
+                dropBackup();
+                return ready();
+            } else {
+                remote.get(Math.floorMod(entityId.hashCode(), remote.size()))
+                        .tell(new BackupHost.HostBackup(entityId, image(), context.getSelf()));
+            }
         }
         return this;
     }
 
-    private Behavior<Command> onPull(Pull pull) {
-        if (!owns(pull.jobId())) return this;
-        if (pull.version() > state.version()) {
+    /** Addresses of Up members that no one sees as unreachable. */
+    private java.util.Set<org.apache.pekko.actor.Address> liveMembers() {
+        var state = org.apache.pekko.cluster.typed.Cluster.get(context.getSystem()).state();
+        java.util.Set<org.apache.pekko.actor.Address> live = new java.util.HashSet<>();
+        for (var m : state.getMembers()) {
+            if (m.status() == org.apache.pekko.cluster.MemberStatus.up() && !state.getUnreachable().contains(m)) {
+                live.add(m.address());
+            }
+        }
+        return live;
+    }
+
+    /** Up members other than this one that host shards. */
+    private long otherShardNodes() {
+        var cluster = org.apache.pekko.cluster.typed.Cluster.get(context.getSystem());
+        var self = cluster.selfMember().address();
+        long n = 0;
+        for (var m : cluster.state().getMembers()) {
+            if (m.hasRole(ROLE) && m.status() == org.apache.pekko.cluster.MemberStatus.up() && !m.address().equals(self)) n++;
+        }
+        return n;
+    }
+
+    private ShardImage image() {
+        return new ShardImage(jobId, shardIndex, optimizer, microBatches, state.export());
+    }
+
+    private Behavior<Command> onBackupReady(BackupReady ready) {
+        if (mode != Mode.PLACING_BACKUP) {
+            ready.backup().tell(new ShardBackup.Stop());
+            return this;
+        }
+        dropBackup();
+        backup = ready.backup();
+        backupVersion = state.version();
+        context.watchWith(backup, new BackupGone(backup));
+        ready();
+        return this;
+    }
+
+    private Behavior<Command> ready() {
+        mode = Mode.READY;
+        timers.cancel(new FindHostsAgain());
+        if (initReplyTo != null) {
+            initReplyTo.tell(new Initialized(jobId, shardIndex, state.version()));
+            initReplyTo = null;
+        }
+        return stash.unstashAll(this);
+    }
+
+    private Behavior<Command> onBackupState(BackupState msg) {
+        if (mode != Mode.RECOVERING) return this;
+        ShardImage img = msg.image();
+        optimizer = img.optimizer();
+        microBatches = img.microBatches();
+        adopt(BspShardState.restore(img.state(), optimizer, microBatches));
+        context.getLog().warn("{}: recovered version {} from the backup at {}", entityId, state.version(),
+                msg.backup().path().address());
+        if (msg.backup().path().address().hasLocalScope()) {
+            placeBackup(); // the backup shares our node now: put a new one elsewhere
+        } else {
+            backup = msg.backup();
+            backupVersion = state.version();
+            context.watchWith(backup, new BackupGone(backup));
+            return ready();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onNoBackup(NoBackup msg) {
+        if (mode != Mode.RECOVERING) return this;
+        withoutBackup.add(msg.host());
+        if (withoutBackup.containsAll(askedHosts)) {
+            return lose("neither the primary nor a backup of " + entityId + " survived");
+        }
+        return this;
+    }
+
+    private Behavior<Command> lose(String reason) {
+        context.getLog().error("{}: shard lost: {}", entityId, reason);
+        timers.cancel(new FindHostsAgain());
+        mode = Mode.LOST;
+        return stash.unstashAll(this);
+    }
+
+    private void refuse(Command msg) {
+        String reason = "shard " + shardIndex + " lost its primary and backup; resume the job from a checkpoint";
+        if (msg instanceof Pull p) p.replyTo().tell(new Lost(jobId, shardIndex, reason));
+        else if (msg instanceof GetVersion g) g.replyTo().tell(new Lost(jobId, shardIndex, reason));
+        else if (msg instanceof GetSnapshot g) g.replyTo().tell(new Lost(jobId, shardIndex, reason));
+    }
+
+    private Behavior<Command> onBackupAck(BackupAck ack) {
+        if (mode != Mode.READY || !ack.jobId().equals(jobId) || ack.version() <= backupVersion) return this;
+        backupVersion = ack.version();
+        answerWaitingPulls();
+        return this;
+    }
+
+    private Behavior<Command> onBackupGone(BackupGone gone) {
+        if (gone.backup().equals(backup) && mode == Mode.READY) {
+            context.getLog().warn("{}: backup on {} is gone; placing a new one", entityId, gone.backup().path().address());
+            backup = null;
+            placeBackup();
+        }
+        return this;
+    }
+
+    private void dropBackup() {
+        if (backup != null) {
+            context.unwatch(backup);
+            backup.tell(new ShardBackup.Stop());
+            backup = null;
+        }
+    }
+
+    private void onPush(Push push) {
+        if (!owns(push.jobId())) return;
+        BspShardState.Outcome outcome = state.push(push.step(), push.microBatch(), push.gradient());
+        if (outcome != BspShardState.Outcome.DUPLICATE && backup != null) backup.tell(new ShardBackup.Replicate(push));
+        if (outcome == BspShardState.Outcome.APPLIED) answerWaitingPulls();
+    }
+
+    /** The newest version that is safe to hand out: applied here and, with a backup, there too. */
+    private long servable() {
+        return backup == null ? state.version() : Math.min(state.version(), backupVersion);
+    }
+
+    private void onPull(Pull pull) {
+        if (!owns(pull.jobId())) return;
+        if (pull.version() > servable()) {
             waitingPulls.add(pull);
         } else if (state.paramsAt(pull.version()) != null) {
             pull.replyTo().tell(new Pulled(jobId, shardIndex, pull.version(), pull.requestId(),
                     state.paramsAt(pull.version()).dup()));
         } else {
             // Too old to serve: answer with what we have; the worker skips ahead.
-            pull.replyTo().tell(new Pulled(jobId, shardIndex, state.version(), pull.requestId(), state.params().dup()));
+            pull.replyTo().tell(new Pulled(jobId, shardIndex, servable(), pull.requestId(),
+                    state.paramsAt(servable()).dup()));
         }
-        return this;
     }
 
-    private Behavior<Command> onGetSnapshot(GetSnapshot get) {
-        if (!owns(get.jobId())) return this;
+    private void onGetSnapshot(GetSnapshot get) {
+        if (!owns(get.jobId())) return;
         if (get.atVersion() > state.version()) waitingSnapshots.add(get);
         else get.replyTo().tell(snapshot());
-        return this;
     }
 
     /** Runs inside the step application: the state is exactly at {@code version} right now. */
@@ -190,29 +446,32 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
                 applied);
     }
 
-    private Behavior<Command> onGetVersion(GetVersion get) {
+    private void onGetVersion(GetVersion get) {
         if (owns(get.jobId())) get.replyTo().tell(new Version(jobId, shardIndex, state.version()));
-        return this;
     }
 
     private Behavior<Command> onRelease(Release release) {
-        if (!owns(release.jobId())) return this;
-        context.getLog().debug("{}: released at version {}", entityId, state.version());
+        if (!release.jobId().equals(jobId)) return this;
+        context.getLog().debug("{}: released at version {}", entityId, state == null ? -1 : state.version());
+        dropBackup();
         return Behaviors.stopped();
     }
 
     private void answerWaitingPulls() {
+        long servable = servable();
+        List<Pull> ready = new ArrayList<>();
         for (Iterator<Pull> it = waitingPulls.iterator(); it.hasNext(); ) {
             Pull p = it.next();
-            if (p.version() <= state.version()) {
-                onPull(p);
+            if (p.version() <= servable) {
+                ready.add(p);
                 it.remove();
             }
         }
+        ready.forEach(this::onPull);
     }
 
     private boolean owns(String job) {
-        if (state != null && job.equals(jobId)) return true;
+        if (job.equals(jobId)) return true;
         context.getLog().warn("{}: dropping message for job {} (holding {})", entityId, job, jobId);
         return false;
     }

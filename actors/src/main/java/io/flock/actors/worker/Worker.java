@@ -149,6 +149,11 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     }
 
     private Behavior<Command> onShardReply(WrappedShardReply wrapped) {
+        if (wrapped.reply() instanceof ParameterShard.Lost lost && assignment != null
+                && lost.jobId().equals(assignment.jobId())) {
+            coordinator.tell(new Coordinator.WorkerFailed(lost.jobId(), assignment.rank(), lost.reason()));
+            return this;
+        }
         if (!(wrapped.reply() instanceof ParameterShard.Pulled p) || assignment == null || pulled == null
                 || p.requestId() != pullRequest || !p.jobId().equals(assignment.jobId()) || pulled[p.shardIndex()]) {
             return this;

@@ -29,6 +29,8 @@ final class WireSamples {
         Assignment assignment = new Assignment(job, 3, 1, 2, 7, 10, new long[] {0, 5, 10}, 600, any);
         var tensor = Nd4j.rand(3, 4).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
         TrainingResult result = new TrainingResult("wire-job", 5, 0.5, 0.9, tensor, 1000, 12.5);
+        var exported = new io.flock.strategies.BspShardState.Exported(3, tensor, tensor, tensor, new long[] {0, 1, 2});
+        var image = new io.flock.actors.shard.ShardImage("j", 1, OptimizerSpec.Adam.of(1e-3), 6, exported);
         return List.of(
                 job, result, Strategy.PS_BSP, assignment,
                 new ModelSpec.Mlp(10, new int[] {4, 3}, 2, 9), ModelSpec.Cnn.fashionMnist(3),
@@ -62,6 +64,19 @@ final class WireSamples {
                 new ParameterShard.Release("j"),
                 new ParameterShard.Initialized("j", 1, 0),
                 new ParameterShard.GetVersion("j", any),
+                new ParameterShard.BackupReady("j", any),
+                new ParameterShard.BackupAck("j", 5),
+                new ParameterShard.BackupState(image, any),
+                new ParameterShard.NoBackup("j-shard-1", any),
+                new ParameterShard.Lost("j", 1, "gone"),
+                image, exported,
+                new io.flock.strategies.BspShardState.Exported(3, tensor, tensor, null, new long[0]),
+                new io.flock.actors.shard.ShardBackup.Replicate(new ParameterShard.Push("j", 4, 2, tensor)),
+                new io.flock.actors.shard.ShardBackup.HandOver(any),
+                new io.flock.actors.shard.ShardBackup.Stop(),
+                new io.flock.actors.shard.BackupHost.HostBackup("j-shard-1", image, any),
+                new io.flock.actors.shard.BackupHost.FindBackup("j-shard-1", any),
+                new io.flock.actors.shard.BackupHost.DropBackup("j-shard-1"),
                 new ParameterShard.Version("j", 1, 4),
                 new ParameterShard.Pulled("j", 1, 4, 9, tensor),
                 new ParameterShard.Snapshot("j", 1, 4, tensor, tensor, new long[] {0, 1, 2, 3}));
