@@ -1,18 +1,15 @@
 package io.flock.actors;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.LocalCluster;
 import io.flock.actors.api.TrainingEvent;
-import io.flock.actors.api.TrainingResult;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,18 +46,7 @@ class CoordinatorFailoverTest {
         atStep.get(120, TimeUnit.SECONDS);
         cluster.crash(0);
 
-        TrainingResult result;
-        try {
-            result = handle.result().toCompletableFuture().get(120, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionError("no result 120 s after the crash; last events: "
-                    + events.subList(Math.max(0, events.size() - 4), events.size()), e);
-        }
-        double rel = TestJobs.relativeL2(result.params(), TestJobs.reference(STEPS).params());
-        assertTrue(rel <= 1e-5, "relative L2 to the fault-free reference: " + rel);
-        List<TrainingEvent.StepCompleted> steps = TestJobs.eventsOf(events, TrainingEvent.StepCompleted.class);
-        for (int i = 0; i < steps.size(); i++) assertEquals(i, steps.get(i).step(), "each step reported once, in order");
-        assertEquals(STEPS, steps.size());
+        TestJobs.assertOnReferenceTrajectory(TestJobs.await(handle, events), events, 0, STEPS);
         assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).stream()
                 .anyMatch(m -> m.workers() == 2), "the adopted job went on with 2 workers: " + events);
     }

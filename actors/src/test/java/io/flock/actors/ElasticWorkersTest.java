@@ -1,13 +1,11 @@
 package io.flock.actors;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.LocalCluster;
 import io.flock.actors.api.TrainingEvent;
-import io.flock.actors.api.TrainingResult;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -44,7 +42,8 @@ class ElasticWorkersTest {
         atStep.get(120, TimeUnit.SECONDS);
         cluster.crash(2);
 
-        assertOnReferenceTrajectory(await(result));
+        TestJobs.assertOnReferenceTrajectory(TestJobs.await(result, events), events, 0, STEPS);
+        assertFalse(events.stream().anyMatch(TrainingEvent.Failed.class::isInstance));
         assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).stream()
                 .anyMatch(m -> m.workers() == 2), "the job went on with the 2 survivors: " + events);
     }
@@ -58,7 +57,8 @@ class ElasticWorkersTest {
         atStep.get(120, TimeUnit.SECONDS);
         cluster.addNode(1, false);
 
-        assertOnReferenceTrajectory(await(result));
+        TestJobs.assertOnReferenceTrajectory(TestJobs.await(result, events), events, 0, STEPS);
+        assertFalse(events.stream().anyMatch(TrainingEvent.Failed.class::isInstance));
         assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).stream()
                 .anyMatch(m -> m.workers() == 3), "the joiner took part: " + events);
     }
@@ -73,7 +73,8 @@ class ElasticWorkersTest {
         atStep.get(120, TimeUnit.SECONDS);
         cluster.leave(2);
 
-        assertOnReferenceTrajectory(await(result));
+        TestJobs.assertOnReferenceTrajectory(TestJobs.await(result, events), events, 0, STEPS);
+        assertFalse(events.stream().anyMatch(TrainingEvent.Failed.class::isInstance));
         assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).stream()
                 .anyMatch(m -> m.workers() == 2), "the job went on with 2 workers: " + events);
     }
@@ -86,21 +87,4 @@ class ElasticWorkersTest {
         };
     }
 
-    private TrainingResult await(io.flock.actors.api.JobHandle handle) throws Exception {
-        try {
-            return handle.result().toCompletableFuture().get(120, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            List<TrainingEvent> last = events.subList(Math.max(0, events.size() - 4), events.size());
-            throw new AssertionError("job did not complete in 120 s; last events: " + last, e);
-        }
-    }
-
-    private void assertOnReferenceTrajectory(TrainingResult result) {
-        double rel = TestJobs.relativeL2(result.params(), TestJobs.reference(STEPS).params());
-        assertTrue(rel <= 1e-5, "relative L2 to the fault-free reference: " + rel);
-        List<TrainingEvent.StepCompleted> steps = TestJobs.eventsOf(events, TrainingEvent.StepCompleted.class);
-        assertEquals(STEPS, steps.size(), "every step reported once");
-        for (int i = 0; i < STEPS; i++) assertEquals(i, steps.get(i).step());
-        assertFalse(events.stream().anyMatch(TrainingEvent.Failed.class::isInstance));
-    }
 }

@@ -53,6 +53,32 @@ final class TestJobs {
         return actual.sub(expected).norm2Number().doubleValue() / expected.norm2Number().doubleValue();
     }
 
+    /** The job's result within 120 s, or an error showing the last events (where it got stuck). */
+    static io.flock.actors.api.TrainingResult await(io.flock.actors.api.JobHandle handle, List<TrainingEvent> events)
+            throws Exception {
+        try {
+            return handle.result().toCompletableFuture().get(120, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("job did not complete in 120 s; last events: "
+                    + events.subList(Math.max(0, events.size() - 4), events.size()), e);
+        }
+    }
+
+    /**
+     * The run ended on the fault-free trajectory (relative L2 ≤ 1e-5) and reported steps
+     * {@code from}..steps-1 once each, in order.
+     */
+    static void assertOnReferenceTrajectory(io.flock.actors.api.TrainingResult result, List<TrainingEvent> events,
+            long from, long steps) {
+        double rel = relativeL2(result.params(), reference(steps).params());
+        org.junit.jupiter.api.Assertions.assertTrue(rel <= 1e-5, "relative L2 to the fault-free reference: " + rel);
+        List<TrainingEvent.StepCompleted> done = eventsOf(events, TrainingEvent.StepCompleted.class);
+        org.junit.jupiter.api.Assertions.assertEquals(steps - from, done.size(), "every step reported once");
+        for (int i = 0; i < done.size(); i++) {
+            org.junit.jupiter.api.Assertions.assertEquals(from + i, done.get(i).step(), "steps in order");
+        }
+    }
+
     static <T extends TrainingEvent> List<T> eventsOf(List<TrainingEvent> events, Class<T> type) {
         return events.stream().filter(type::isInstance).map(type::cast).toList();
     }

@@ -6,19 +6,12 @@ import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.LocalCluster;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
-import io.flock.actors.shard.ParameterShard;
 import io.flock.tensor.data.DatasetSpec;
 import io.flock.tensor.model.ModelSpec;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
-import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
  * One recovery trial: a 3-node in-JVM cluster trains a small BSP job, one node is stopped
@@ -92,15 +85,8 @@ final class RecoveryBenchmark {
     }
 
     private static int nodeHostingPrimaries(LocalCluster cluster) throws Exception {
-        ShardRegion.ClusterShardingStats stats = AskPattern.<ClusterShardingQuery, ShardRegion.ClusterShardingStats>ask(
-                        ClusterSharding.get(cluster.node(0).system()).shardState(),
-                        replyTo -> new GetClusterShardingStats(ParameterShard.TYPE_KEY, Duration.ofSeconds(5), replyTo),
-                        Duration.ofSeconds(10), cluster.node(0).system().scheduler())
-                .toCompletableFuture().get(15, TimeUnit.SECONDS);
-        for (int i = cluster.nodes().size() - 1; i >= 1; i--) {
-            var region = stats.getRegions().get(cluster.node(i).address());
-            if (region != null && !region.getStats().isEmpty()) return i;
-        }
-        throw new TimeoutException("no node but the coordinator's hosts a shard primary");
+        int i = cluster.nodeHostingShards();
+        if (i < 0) throw new TimeoutException("no node but the coordinator's hosts a shard primary");
+        return i;
     }
 }
