@@ -3,11 +3,14 @@ package io.flock.actors.api;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.coordinator.Coordinator;
+import io.flock.actors.metrics.FlockMetrics;
+import io.flock.actors.node.ConfigValidator;
 import io.flock.actors.node.DatasetCache;
 import io.flock.actors.node.FlockGuardian;
 import io.flock.actors.node.NodeSettings;
 import io.flock.actors.shard.ParameterShard;
 import java.time.Duration;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,10 +45,16 @@ public final class FlockNode implements AutoCloseable {
 
     private FlockNode(ActorSystem<Void> system, DatasetCache datasets) {
         this.system = system;
+        FlockMetrics.get(system); // starts the metrics endpoint with the node
         this.coordinator = FlockGuardian.coordinator(system, datasets);
     }
 
-    /** Starts a node from {@code config}, layered over the defaults by {@link FlockConfig}. */
+    /**
+     * Starts a node from {@code config}, layered over the defaults by {@link FlockConfig}.
+     *
+     * @throws ConfigValidator.InvalidConfigException when a {@code flock} key is unknown, of the
+     *         wrong type or unset; the message names each key and where it was set
+     */
     public static FlockNode start(Config config) {
         return start(config, new DatasetCache());
     }
@@ -53,6 +62,7 @@ public final class FlockNode implements AutoCloseable {
     /** Starts a node that shares {@code datasets} with other nodes in this JVM. */
     public static FlockNode start(Config config, DatasetCache datasets) {
         Config resolved = withShardRole(FlockConfig.load(config));
+        ConfigValidator.validate(resolved);
         NodeSettings settings = NodeSettings.fromConfig(resolved);
         ActorSystem<Void> system = ActorSystem.create(FlockGuardian.create(settings, datasets), SYSTEM_NAME, resolved);
         return new FlockNode(system, datasets);
@@ -64,6 +74,11 @@ public final class FlockNode implements AutoCloseable {
         java.util.List<String> roles = new java.util.ArrayList<>(config.getStringList("pekko.cluster.roles"));
         if (!roles.contains(ParameterShard.ROLE)) roles.add(ParameterShard.ROLE);
         return ConfigFactory.parseMap(java.util.Map.of("pekko.cluster.roles", roles)).withFallback(config);
+    }
+
+    /** The port this node serves Prometheus metrics on ({@code /metrics}), empty when {@code flock.metrics} is off. */
+    public OptionalInt metricsPort() {
+        return FlockMetrics.get(system).port();
     }
 
     /** This node's cluster address (with the real port when configured with port 0). */

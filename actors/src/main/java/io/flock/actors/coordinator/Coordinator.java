@@ -3,6 +3,7 @@ package io.flock.actors.coordinator;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
 import io.flock.actors.api.TrainingResult;
+import io.flock.actors.metrics.FlockMetrics;
 import io.flock.actors.node.DatasetCache;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.wire.FlockMessage;
@@ -252,10 +253,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onStepDone(StepDone done) {
         JobRun run = active;
         if (run == null || !done.jobId().equals(run.id())) return this;
+        FlockMetrics.get(context.getSystem()).metrics().recordCompute(done.computeNanos() / 1e9);
         if (!run.record(done.step(), done.microBatches(), done.losses())) return this;
         for (TrainingEvent.StepCompleted ev = run.pollCompletedStep(System.nanoTime()); ev != null;
                 ev = run.pollCompletedStep(System.nanoTime())) {
             run.client.tell(ev);
+            FlockMetrics.get(context.getSystem()).metrics().recordStep(run.id(), run.job.strategy(),
+                    run.job.globalBatch() / ev.samplesPerSecond(), run.job.globalBatch(), ev.loss());
             boolean last = ev.step() == run.totalSteps - 1;
             if (last || run.plan.endsEpoch(ev.step())) evaluate(run, ev.step() + 1, ev.epoch());
             if (last) run.phase = JobRun.Phase.FINISHING;
