@@ -1,6 +1,7 @@
 package io.flock.launcher;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.FlockConfig;
 import io.flock.actors.api.FlockNode;
 import java.time.Duration;
@@ -26,7 +27,8 @@ final class ClientNode {
         Map<String, Object> overrides = new HashMap<>(Map.of("flock.node.worker-slots", 0,
                 "flock.node.host-shards", false, "flock.metrics.enabled", false));
         if (cluster.port == null) overrides.put("pekko.remote.artery.canonical.port", 0);
-        Config config = cluster.config(spec, overrides);
+        Config config = ConfigFactory.parseMap(overrides, "settings of a client node")
+                .withFallback(cluster.config(spec, Map.of()));
         NodeCommand.requireSeedNodes(FlockConfig.load(config));
         FlockNode node = FlockNode.start(config);
         try {

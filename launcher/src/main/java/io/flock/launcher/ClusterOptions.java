@@ -34,12 +34,9 @@ final class ClusterOptions {
             description = "Seed nodes, comma-separated HOST:PORT or pekko://flock@HOST:PORT (pekko.cluster.seed-nodes).")
     List<String> seedNodes;
 
-    /**
-     * The node's configuration: {@code overrides} (settings of the command itself) over these
-     * flags over the config file.
-     */
-    Config config(CommandSpec spec, Map<String, Object> overrides) {
-        Map<String, Object> flags = new HashMap<>();
+    /** The node's configuration: these flags and the command's {@code moreFlags} over the config file. */
+    Config config(CommandSpec spec, Map<String, Object> moreFlags) {
+        Map<String, Object> flags = new HashMap<>(moreFlags);
         if (host != null) flags.put("pekko.remote.artery.canonical.hostname", host);
         if (port != null) flags.put("pekko.remote.artery.canonical.port", port);
         if (seedNodes != null) flags.put("pekko.cluster.seed-nodes", seedNodes.stream().map(ClusterOptions::seedAddress).toList());
@@ -50,9 +47,7 @@ final class ClusterOptions {
             }
             file = ConfigFactory.parseFile(configFile, ConfigParseOptions.defaults().setAllowMissing(false));
         }
-        return ConfigFactory.parseMap(overrides, "settings of 'flock " + spec.name() + "'")
-                .withFallback(ConfigFactory.parseMap(flags, "command-line flags"))
-                .withFallback(file);
+        return ConfigFactory.parseMap(flags, "command-line flags").withFallback(file);
     }
 
     /** {@code host:port} as a cluster address of the {@code flock} system; full addresses pass through. */

@@ -50,7 +50,7 @@ final class NodeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Config config = cluster.config(spec, overrides());
+        Config config = cluster.config(spec, flags());
         FlockNode node;
         try {
             requireSeedNodes(FlockConfig.load(config));
@@ -72,7 +72,7 @@ final class NodeCommand implements Callable<Integer> {
         return reason.filter(StopOnSignal::isGraceful).isPresent() ? ExitCode.OK : ExitCode.SOFTWARE;
     }
 
-    private Map<String, Object> overrides() {
+    private Map<String, Object> flags() {
         Map<String, Object> map = new HashMap<>();
         if (roles != null) map.put("pekko.cluster.roles", roles);
         if (workerSlots != null) map.put("flock.node.worker-slots", workerSlots);

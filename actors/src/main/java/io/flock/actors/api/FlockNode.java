@@ -61,8 +61,9 @@ public final class FlockNode implements AutoCloseable {
 
     /** Starts a node that shares {@code datasets} with other nodes in this JVM. */
     public static FlockNode start(Config config, DatasetCache datasets) {
-        Config resolved = withShardRole(FlockConfig.load(config));
-        ConfigValidator.validate(resolved);
+        Config loaded = FlockConfig.load(config);
+        ConfigValidator.validate(loaded);
+        Config resolved = withShardRole(loaded);
         NodeSettings settings = NodeSettings.fromConfig(resolved);
         ActorSystem<Void> system = ActorSystem.create(FlockGuardian.create(settings, datasets), SYSTEM_NAME, resolved);
         return new FlockNode(system, datasets);

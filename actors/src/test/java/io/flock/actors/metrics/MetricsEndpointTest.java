@@ -11,22 +11,13 @@ import io.flock.tensor.data.DatasetSpec;
 import io.flock.tensor.model.ModelSpec;
 import io.flock.tensor.optim.OptimizerSpec;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Each node's /metrics endpoint over real HTTP while a job trains on a 2-node cluster. */
 class MetricsEndpointTest {
-
-    static final HttpClient HTTP = HttpClient.newHttpClient();
 
     LocalCluster cluster;
 
@@ -93,16 +84,10 @@ class MetricsEndpointTest {
     }
 
     static String scrape(FlockNode node) throws IOException, InterruptedException {
-        int port = node.metricsPort().orElseThrow();
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode());
-        return response.body();
+        return MetricsScraper.scrape(node.metricsPort().orElseThrow());
     }
 
-    /** The value of the sample written exactly as {@code series} (name and labels), or NaN when absent. */
     static double value(String page, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(page);
-        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+        return MetricsScraper.value(page, series);
     }
 }
