@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import picocli.CommandLine.Command;
@@ -61,15 +62,20 @@ final class NodeCommand implements Callable<Integer> {
             return ExitCode.USAGE;
         }
         StopOnSignal.install(node.system());
-        out.printf("Flock node %s started; metrics %s%n", node.address(), node.metricsPort().isPresent()
-                ? "at http://" + node.system().settings().config().getString("flock.metrics.host") + ":"
-                        + node.metricsPort().getAsInt() + "/metrics" : "off");
+        Config settings = node.system().settings().config();
+        out.printf("Flock node %s started; metrics %s; admin %s%n", node.address(),
+                endpoint(settings.getString("flock.metrics.host"), node.metricsPort(), "/metrics"),
+                endpoint(settings.getString("flock.admin.host"), node.adminPort(), "/admin/status"));
         out.flush();
         node.system().getWhenTerminated().toCompletableFuture().join();
         var reason = CoordinatedShutdown.get(node.system()).getShutdownReason();
         out.printf("Flock node %s stopped (%s)%n", node.address(), reason.map(Object::toString).orElse("terminated"));
         out.flush();
         return reason.filter(StopOnSignal::isGraceful).isPresent() ? ExitCode.OK : ExitCode.SOFTWARE;
+    }
+
+    private static String endpoint(String host, OptionalInt port, String path) {
+        return port.isPresent() ? "at http://" + host + ":" + port.getAsInt() + path : "off";
     }
 
     private Map<String, Object> flags() {

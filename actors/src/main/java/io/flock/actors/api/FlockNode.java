@@ -2,6 +2,7 @@ package io.flock.actors.api;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.flock.actors.admin.AdminHttp;
 import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.metrics.FlockMetrics;
 import io.flock.actors.node.ConfigValidator;
@@ -12,6 +13,7 @@ import io.flock.actors.shard.ParameterShard;
 import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -23,6 +25,7 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
  * One Flock node: an ActorSystem named {@code flock} that joins a Pekko cluster, hosts worker
@@ -42,10 +45,12 @@ public final class FlockNode implements AutoCloseable {
 
     private final ActorSystem<Void> system;
     private final ActorRef<Coordinator.Command> coordinator;
+    private final OptionalInt adminPort;
 
     private FlockNode(ActorSystem<Void> system, DatasetCache datasets) {
         this.system = system;
         FlockMetrics.get(system); // starts the metrics endpoint with the node
+        this.adminPort = AdminHttp.startIfEnabled(system).map(FlockNode::awaitBinding).orElse(OptionalInt.empty());
         this.coordinator = FlockGuardian.coordinator(system, datasets);
     }
 
@@ -80,6 +85,19 @@ public final class FlockNode implements AutoCloseable {
     /** The port this node serves Prometheus metrics on ({@code /metrics}), empty when {@code flock.metrics} is off. */
     public OptionalInt metricsPort() {
         return FlockMetrics.get(system).port();
+    }
+
+    /** The port of this node's admin HTTP endpoint, empty when {@code flock.admin.token} is unset. */
+    public OptionalInt adminPort() {
+        return adminPort;
+    }
+
+    private static OptionalInt awaitBinding(CompletionStage<ServerBinding> binding) {
+        try {
+            return OptionalInt.of(binding.toCompletableFuture().get(30, TimeUnit.SECONDS).localAddress().getPort());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot bind the admin endpoint (flock.admin.host/port): " + e, e);
+        }
     }
 
     /** This node's cluster address (with the real port when configured with port 0). */

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.flock.actors.admin.AdminSettings;
 import io.flock.actors.metrics.MetricsSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,6 +111,7 @@ public final class ConfigValidator {
         try {
             NodeSettings.fromConfig(config);
             MetricsSettings.fromConfig(config);
+            AdminSettings.fromConfig(config);
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }

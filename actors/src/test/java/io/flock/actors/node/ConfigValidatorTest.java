@@ -73,6 +73,14 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void validate_shortAdminToken_isRefused() throws IOException {
+        var e = invalid("flock.admin.token = \"1234\"\n");
+
+        assertTrue(e.getMessage().contains("flock.admin.token must be empty (admin HTTP off) or at least 16 characters"),
+                e.getMessage());
+    }
+
+    @Test
     void validate_dispatcherTuning_isLeftToPekko() {
         Config config = FlockConfig.load(ConfigFactory.parseString(
                 "flock.worker-dispatcher.thread-pool-executor.core-pool-size-min = 4"));
