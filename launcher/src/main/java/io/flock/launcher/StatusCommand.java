@@ -24,12 +24,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code flock status}: joins the cluster briefly as a client node and prints its members
- * (address, status, roles) and where the parameter shards live. The running job's step and
- * strategy are on the coordinator node's {@code /metrics} ({@code flock_steps_total},
- * {@code flock_strategy_in_force}); the coordinator has no status query yet.
+ * (address, status, roles), the running job's step, strategy and workers, and where the
+ * parameter shards live.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show the cluster's members, their roles and the parameter-shard placement.")
+        description = "Show the cluster's members and roles, the running job's step and strategy, and shard placement.")
 final class StatusCommand implements Callable<Integer> {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -48,13 +47,14 @@ final class StatusCommand implements Callable<Integer> {
             Address self = node.address();
             out.println("members:");
             for (Member m : Cluster.get(node.system()).state().getMembers()) {
-                out.printf("  %-40s %-8s roles %s%s%n", m.address(), m.status(), m.getRoles(),
+                out.printf("  %-40s %-8s roles %s%s%n", m.address(), m.status(), new java.util.TreeSet<>(m.getRoles()),
                         m.address().equals(self) ? " (this status client)" : "");
             }
             ClusterShardingStats stats = AskPattern.<ClusterShardingQuery, ClusterShardingStats>ask(
                     ClusterSharding.get(node.system()).shardState(),
                     reply -> new GetClusterShardingStats(ParameterShard.TYPE_KEY, TIMEOUT, reply),
                     TIMEOUT.plusSeconds(5), node.system().scheduler()).toCompletableFuture().get();
+            out.println("coordinator: " + node.jobStatus(TIMEOUT).toCompletableFuture().get().describe());
             out.println("parameter shards (entities per node):");
             if (stats.getRegions().isEmpty()) out.println("  (no node hosts shards)");
             for (Map.Entry<Address, org.apache.pekko.cluster.sharding.ShardRegion.ShardRegionStats> e

@@ -69,6 +69,15 @@ class NodeProcessIT {
         await(trainLog, Pattern.compile("step (6[1-9]|[7-9]\\d|\\d{3})/600"));
         assertEquals(3.0, MetricsScraper.value(MetricsScraper.scrape(seedMetrics), "flock_cluster_members{status=\"up\",}"));
 
+        Path statusLog = dir.resolve("status.log");
+        Process status = start(statusLog, "status", "--host", "127.0.0.1", "--seed-nodes", seed);
+        assertTrue(status.waitFor(TIMEOUT_S, TimeUnit.SECONDS), read(statusLog));
+        assertEquals(0, status.exitValue(), read(statusLog));
+        assertTrue(Pattern.compile("coordinator: job sigterm-it: step \\d+/600, ps-bsp, 2 worker\\(s\\)")
+                .matcher(read(statusLog)).find(), read(statusLog));
+        assertTrue(read(statusLog).contains("pekko://flock@" + seed + " ") && read(statusLog).contains("[dc-default, shard]"),
+                read(statusLog));
+
         worker.destroy(); // SIGTERM
         assertTrue(worker.waitFor(TIMEOUT_S, TimeUnit.SECONDS), "worker node still running after SIGTERM:\n" + read(workerLog));
         assertEquals(0, worker.exitValue(), read(workerLog));

@@ -1,6 +1,7 @@
 package io.flock.actors.admin;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
@@ -8,13 +9,17 @@ import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 
+import io.flock.actors.api.JobStatus;
+import io.flock.actors.coordinator.Coordinator;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.Http;
@@ -27,7 +32,8 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The node's admin endpoint (pekko-http): {@code GET /admin/status} and
+ * The node's admin endpoint (pekko-http): {@code GET /admin/status} (members and the running
+ * job's step and strategy, as JSON),
  * {@code POST /admin/checkpoint}, {@code POST /admin/strategy}, every request with
  * {@code Authorization: Bearer <flock.admin.token>} or answered 401. Checkpoints and strategy
  * switching are not built yet: those routes answer 501 with a JSON error rather than pretend.
@@ -35,26 +41,31 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class AdminHttp {
 
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+
     private final ActorSystem<?> system;
+    private final ActorRef<Coordinator.Command> coordinator;
     private final byte[] token;
 
-    private AdminHttp(ActorSystem<?> system, AdminSettings settings) {
+    private AdminHttp(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, AdminSettings settings) {
         this.system = system;
+        this.coordinator = coordinator;
         this.token = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
     }
 
     /** Binds the admin endpoint when {@code flock.admin.token} is set; unbinds on CoordinatedShutdown. */
-    public static Optional<CompletionStage<ServerBinding>> startIfEnabled(ActorSystem<?> system) {
+    public static Optional<CompletionStage<ServerBinding>> startIfEnabled(ActorSystem<?> system,
+            ActorRef<Coordinator.Command> coordinator) {
         AdminSettings settings = AdminSettings.fromConfig(system.settings().config());
         if (!settings.enabled()) return Optional.empty();
         CompletionStage<ServerBinding> binding = Http.get(system).newServerAt(settings.host(), settings.port())
-                .bind(new AdminHttp(system, settings).routes());
+                .bind(new AdminHttp(system, coordinator, settings).routes());
         return Optional.of(binding.thenApply(b -> b.addToCoordinatedShutdown(Duration.ofSeconds(5), system)));
     }
 
     Route routes() {
         return pathPrefix("admin", () -> authorized(() -> concat(
-                path("status", () -> get(() -> json(StatusCodes.OK, status()))),
+                path("status", () -> get(() -> completeWithFuture(status()))),
                 path("checkpoint", () -> post(() -> json(StatusCodes.NOT_IMPLEMENTED,
                         error("checkpoints are not implemented in this build")))),
                 path("strategy", () -> post(() -> json(StatusCodes.NOT_IMPLEMENTED,
@@ -71,7 +82,24 @@ public final class AdminHttp {
                         .withEntity(ContentTypes.APPLICATION_JSON, error("missing or wrong bearer token")))));
     }
 
-    private String status() {
+    /** Members as this node sees them and the coordinator's job status. */
+    private CompletionStage<HttpResponse> status() {
+        return AskPattern.<Coordinator.Command, JobStatus>ask(coordinator, Coordinator.GetStatus::new, ASK_TIMEOUT,
+                        system.scheduler())
+                .handle((job, error) -> HttpResponse.create().withStatus(StatusCodes.OK).withEntity(
+                        ContentTypes.APPLICATION_JSON, "{" + members() + ",\"job\":" + (job != null ? job(job)
+                                : "{\"error\":" + quote("the coordinator did not answer: " + error.getMessage()) + "}")
+                                + "}"));
+    }
+
+    private static String job(JobStatus job) {
+        if (job.idle()) return "{\"running\":false,\"queued\":" + job.queued() + "}";
+        return "{\"running\":true,\"id\":" + quote(job.jobId()) + ",\"step\":" + job.step() + ",\"totalSteps\":"
+                + job.totalSteps() + ",\"strategy\":" + quote(job.strategy().id()) + ",\"workers\":" + job.workers()
+                + ",\"queued\":" + job.queued() + "}";
+    }
+
+    private String members() {
         Cluster cluster = Cluster.get(system);
         StringBuilder members = new StringBuilder();
         for (Member m : cluster.state().getMembers()) {
@@ -81,7 +109,7 @@ public final class AdminHttp {
                     .append(",\"roles\":[").append(String.join(",", m.getRoles().stream().sorted().map(AdminHttp::quote)
                             .toList())).append("]}");
         }
-        return "{\"node\":" + quote(cluster.selfMember().address().toString()) + ",\"members\":[" + members + "]}";
+        return "\"node\":" + quote(cluster.selfMember().address().toString()) + ",\"members\":[" + members + "]";
     }
 
     private static Route json(StatusCode status, String body) {

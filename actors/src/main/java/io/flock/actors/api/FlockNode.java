@@ -22,6 +22,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -50,8 +51,8 @@ public final class FlockNode implements AutoCloseable {
     private FlockNode(ActorSystem<Void> system, DatasetCache datasets) {
         this.system = system;
         FlockMetrics.get(system); // starts the metrics endpoint with the node
-        this.adminPort = AdminHttp.startIfEnabled(system).map(FlockNode::awaitBinding).orElse(OptionalInt.empty());
         this.coordinator = FlockGuardian.coordinator(system, datasets);
+        this.adminPort = AdminHttp.startIfEnabled(system, coordinator).map(FlockNode::awaitBinding).orElse(OptionalInt.empty());
     }
 
     /**
@@ -141,6 +142,11 @@ public final class FlockNode implements AutoCloseable {
                 "client-" + job.jobId() + "-" + System.nanoTime(), Props.empty());
         coordinator.tell(new Coordinator.Submit(job, client));
         return new JobHandle(job.jobId(), result);
+    }
+
+    /** Asks the coordinator what it is running. */
+    public CompletionStage<JobStatus> jobStatus(Duration timeout) {
+        return AskPattern.ask(coordinator, Coordinator.GetStatus::new, timeout, system.scheduler());
     }
 
     /** Submits {@code job} without a listener. */

@@ -1,5 +1,6 @@
 package io.flock.actors.coordinator;
 
+import io.flock.actors.api.JobStatus;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
 import io.flock.actors.api.TrainingResult;
@@ -57,6 +58,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     public record StepDone(String jobId, long epoch, long step, int rank, int[] microBatches, double[] losses,
             int samplesPerMicroBatch, long computeNanos) implements Command {}
 
+    /** Asks for the active job's progress. */
+    public record GetStatus(ActorRef<JobStatus> replyTo) implements Command {}
+
     /** A worker cannot take part in the job, e.g. its node cannot load the dataset. */
     public record WorkerFailed(String jobId, int rank, String reason) implements Command {}
 
@@ -104,6 +108,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(StepDone.class, this::onStepDone)
                 .onMessage(Evaluated.class, this::onEvaluated)
                 .onMessage(WorkerFailed.class, this::onWorkerFailed)
+                .onMessage(GetStatus.class, this::onGetStatus)
                 .build();
     }
 
@@ -270,6 +275,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onWorkerFailed(WorkerFailed failed) {
         if (active == null || !failed.jobId().equals(active.id())) return this;
         return fail(active, "worker " + failed.rank() + " failed: " + failed.reason());
+    }
+
+    private Behavior<Command> onGetStatus(GetStatus get) {
+        JobRun run = active;
+        get.replyTo().tell(run == null ? new JobStatus(null, 0, 0, null, 0, queued.size()) : new JobStatus(run.id(),
+                run.nextStepToReport, run.totalSteps, run.job.strategy(), run.workers.size(), queued.size()));
+        return this;
     }
 
     private void evaluate(JobRun run, long version, long epoch) {

@@ -44,7 +44,8 @@ public final class WireRegistry {
             Coordinator.Command.class,
             Worker.Command.class,
             ParameterShard.Command.class, ParameterShard.Reply.class,
-            io.flock.actors.worker.Assignment.class);
+            io.flock.actors.worker.Assignment.class,
+            io.flock.actors.api.JobStatus.class);
 
     private static final List<Class<?>> ARRAYS = List.of(
             byte[].class, int[].class, long[].class, float[].class, double[].class, boolean[].class,

@@ -43,6 +43,7 @@ class AdminHttpTest {
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
         assertTrue(r.body().startsWith("{\"node\":\"" + cluster.node(0).address() + "\""), r.body());
         assertTrue(r.body().contains("\"address\":\"" + cluster.node(1).address() + "\",\"status\":\"Up\""), r.body());
+        assertTrue(r.body().endsWith(",\"job\":{\"running\":false,\"queued\":0}}"), r.body());
     }
 
     @Test

@@ -43,6 +43,8 @@ final class WireSamples {
                 new TrainingEvent.MembershipChanged("j", 2, 3, 17),
                 new TrainingEvent.Paused("j", 17, 1, 2),
                 new Coordinator.Submit(job, any),
+                new Coordinator.GetStatus(any),
+                new io.flock.actors.api.JobStatus("j", 3, 10, io.flock.actors.api.Strategy.PS_BSP, 2, 1),
                 new Coordinator.StepDone("j", 2, 3, 1, new int[] {1, 3}, new double[] {0.5, 0.25}, 20, 12345),
                 new Coordinator.WorkerFailed("j", 1, "no data"),
                 new Worker.Assign(assignment, any),
