@@ -55,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
         return Jobs.onLocalCluster(nodes, workersPerNode, err, cluster -> {
             ProgressReporter progress = new ProgressReporter(out, err, System.console() != null, System::nanoTime);
             TrainingResult result = Jobs.await(cluster.node(0).submit(job, progress));
-            printSummary(out, result, (System.nanoTime() - startNanos) / 1e9);
+            Jobs.printSummary(out, result, (System.nanoTime() - startNanos) / 1e9);
         });
     }
 
@@ -74,12 +74,5 @@ final class DemoCommand implements Callable<Integer> {
         int workers = nodes * workersPerNode;
         TrainingJob.Builder builder = training.jobTemplate().dataset(data).workers(workers, workers);
         return (steps != null ? builder.steps(steps) : builder.epochs(epochs)).build();
-    }
-
-    private static void printSummary(PrintWriter out, TrainingResult r, double totalSeconds) {
-        out.printf("Done: %d steps, final loss %.4f, test accuracy %.4f, training %.1f s (%.1f s with cluster start), "
-                + "%,.0f samples/s%n", r.steps(), r.finalLoss(), r.testAccuracy(), r.elapsedMillis() / 1000.0,
-                totalSeconds, r.samplesPerSecond());
-        out.flush();
     }
 }

@@ -8,11 +8,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * Entry point of the {@code flock} command line: picocli parses the arguments and runs one
- * subcommand. Exit codes: 0 success, 1 the job or benchmark failed (reason on stderr), 2 bad usage.
+ * subcommand. Exit codes: 0 success, 1 the job or benchmark failed (reason on stderr), 2 bad usage
+ * or an invalid configuration or job file.
  */
 @Command(name = "flock", mixinStandardHelpOptions = true, versionProvider = FlockVersion.class,
         description = "Distributed training on a Pekko cluster.",
-        subcommands = {DemoCommand.class, BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {NodeCommand.class, TrainCommand.class, StatusCommand.class, DemoCommand.class, BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class FlockCli implements Runnable {
 
     @Spec

@@ -55,4 +55,12 @@ final class Jobs {
             throw new IllegalStateException("job " + handle.jobId() + " failed", e.getCause());
         }
     }
+
+    /** The one-line summary of a finished job. */
+    static void printSummary(PrintWriter out, TrainingResult r, double totalSeconds) {
+        out.printf("Done: %d steps, final loss %.4f, test accuracy %.4f, training %.1f s (%.1f s with cluster start), "
+                + "%,.0f samples/s%n", r.steps(), r.finalLoss(), r.testAccuracy(), r.elapsedMillis() / 1000.0,
+                totalSeconds, r.samplesPerSecond());
+        out.flush();
+    }
 }

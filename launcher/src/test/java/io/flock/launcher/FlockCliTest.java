@@ -82,4 +82,46 @@ class FlockCliTest {
         assertEquals(0, r.exitCode());
         assertTrue(r.out().startsWith("flock 0.1.0-SNAPSHOT"), r.out());
     }
+
+    @Test
+    void node_unknownKeyInConfigFile_exitsTwoNamingKeyAndLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path conf = dir.resolve("bad-node.conf");
+        java.nio.file.Files.writeString(conf, "pekko.cluster.seed-nodes = [\"pekko://flock@127.0.0.1:2551\"]\n"
+                + "flock.node.worker-slot = 2\n");
+
+        Run r = run("node", "--config", conf.toString(), "--port", "0");
+
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("flock.node.worker-slot: unknown key") && r.err().contains("bad-node.conf:2"), r.err());
+    }
+
+    @Test
+    void node_noSeedNodes_exitsTwoSayingSo() {
+        Run r = run("node", "--port", "0");
+
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("pekko.cluster.seed-nodes"), r.err());
+    }
+
+    @Test
+    void node_badFlagValue_exitsTwoNamingTheKey() {
+        Run r = run("node", "--port", "0", "--seed-nodes", "127.0.0.1:1", "--host-shards", "perhaps");
+
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("flock.node.host-shards: expected a boolean (on/off)")
+                && r.err().contains("command-line flags"), r.err());
+    }
+
+    @Test
+    void train_invalidJobFile_exitsTwoBeforeJoining(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path job = dir.resolve("job.conf");
+        java.nio.file.Files.writeString(job, "job {\n  shards = -1\n}\n");
+
+        Run r = run("train", job.toString(), "--seed-nodes", "127.0.0.1:1");
+
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("shards must be positive"), r.err());
+    }
 }

@@ -2,13 +2,18 @@ package io.flock.actors.api;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.flock.actors.admin.AdminHttp;
 import io.flock.actors.coordinator.Coordinator;
+import io.flock.actors.metrics.FlockMetrics;
+import io.flock.actors.node.ConfigValidator;
 import io.flock.actors.node.DatasetCache;
 import io.flock.actors.node.FlockGuardian;
 import io.flock.actors.node.NodeSettings;
 import io.flock.actors.shard.ParameterShard;
 import java.time.Duration;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -17,9 +22,11 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
  * One Flock node: an ActorSystem named {@code flock} that joins a Pekko cluster, hosts worker
@@ -39,20 +46,30 @@ public final class FlockNode implements AutoCloseable {
 
     private final ActorSystem<Void> system;
     private final ActorRef<Coordinator.Command> coordinator;
+    private final OptionalInt adminPort;
 
     private FlockNode(ActorSystem<Void> system, DatasetCache datasets) {
         this.system = system;
+        FlockMetrics.get(system); // starts the metrics endpoint with the node
         this.coordinator = FlockGuardian.coordinator(system, datasets);
+        this.adminPort = AdminHttp.startIfEnabled(system, coordinator).map(FlockNode::awaitBinding).orElse(OptionalInt.empty());
     }
 
-    /** Starts a node from {@code config}, layered over the defaults by {@link FlockConfig}. */
+    /**
+     * Starts a node from {@code config}, layered over the defaults by {@link FlockConfig}.
+     *
+     * @throws ConfigValidator.InvalidConfigException when a {@code flock} key is unknown, of the
+     *         wrong type or unset; the message names each key and where it was set
+     */
     public static FlockNode start(Config config) {
         return start(config, new DatasetCache());
     }
 
     /** Starts a node that shares {@code datasets} with other nodes in this JVM. */
     public static FlockNode start(Config config, DatasetCache datasets) {
-        Config resolved = withShardRole(FlockConfig.load(config));
+        Config loaded = FlockConfig.load(config);
+        ConfigValidator.validate(loaded);
+        Config resolved = withShardRole(loaded);
         NodeSettings settings = NodeSettings.fromConfig(resolved);
         ActorSystem<Void> system = ActorSystem.create(FlockGuardian.create(settings, datasets), SYSTEM_NAME, resolved);
         return new FlockNode(system, datasets);
@@ -64,6 +81,24 @@ public final class FlockNode implements AutoCloseable {
         java.util.List<String> roles = new java.util.ArrayList<>(config.getStringList("pekko.cluster.roles"));
         if (!roles.contains(ParameterShard.ROLE)) roles.add(ParameterShard.ROLE);
         return ConfigFactory.parseMap(java.util.Map.of("pekko.cluster.roles", roles)).withFallback(config);
+    }
+
+    /** The port this node serves Prometheus metrics on ({@code /metrics}), empty when {@code flock.metrics} is off. */
+    public OptionalInt metricsPort() {
+        return FlockMetrics.get(system).port();
+    }
+
+    /** The port of this node's admin HTTP endpoint, empty when {@code flock.admin.token} is unset. */
+    public OptionalInt adminPort() {
+        return adminPort;
+    }
+
+    private static OptionalInt awaitBinding(CompletionStage<ServerBinding> binding) {
+        try {
+            return OptionalInt.of(binding.toCompletableFuture().get(30, TimeUnit.SECONDS).localAddress().getPort());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot bind the admin endpoint (flock.admin.host/port): " + e, e);
+        }
     }
 
     /** This node's cluster address (with the real port when configured with port 0). */
@@ -127,6 +162,11 @@ public final class FlockNode implements AutoCloseable {
                 "client-" + job.jobId() + "-" + System.nanoTime(), Props.empty());
         coordinator.tell(new Coordinator.Submit(job, client, resume));
         return new JobHandle(job.jobId(), result);
+    }
+
+    /** Asks the coordinator what it is running. */
+    public CompletionStage<JobStatus> jobStatus(Duration timeout) {
+        return AskPattern.ask(coordinator, Coordinator.GetStatus::new, timeout, system.scheduler());
     }
 
     /** Submits {@code job} without a listener. */

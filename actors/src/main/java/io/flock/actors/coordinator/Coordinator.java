@@ -1,11 +1,13 @@
 package io.flock.actors.coordinator;
 
+import io.flock.actors.api.JobStatus;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
 import io.flock.actors.api.TrainingResult;
 import io.flock.actors.checkpoint.Checkpoint;
 import io.flock.actors.checkpoint.CheckpointResult;
 import io.flock.actors.checkpoint.CheckpointStore;
+import io.flock.actors.metrics.FlockMetrics;
 import io.flock.actors.node.DatasetCache;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.wire.FlockMessage;
@@ -71,6 +73,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
      */
     public record StepDone(String jobId, long epoch, long step, int rank, int[] microBatches, double[] losses,
             int samplesPerMicroBatch, long computeNanos) implements Command {}
+
+    /** Asks for the active job's progress. */
+    public record GetStatus(ActorRef<JobStatus> replyTo) implements Command {}
 
     /** A worker cannot take part in the job, e.g. its node cannot load the dataset. */
     public record WorkerFailed(String jobId, int rank, String reason) implements Command {}
@@ -147,6 +152,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(AssignmentReport.class, this::onAssignmentReport)
                 .onMessage(CheckpointNow.class, this::onCheckpointNow)
                 .onMessage(CheckpointFinished.class, this::onCheckpointFinished)
+                .onMessage(GetStatus.class, this::onGetStatus)
                 .build();
     }
 
@@ -354,10 +360,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onStepDone(StepDone done) {
         JobRun run = active;
         if (run == null || !done.jobId().equals(run.id())) return this;
+        FlockMetrics.get(context.getSystem()).metrics().recordCompute(done.computeNanos() / 1e9);
         if (!run.record(done.step(), done.microBatches(), done.losses())) return this;
         for (TrainingEvent.StepCompleted ev = run.pollCompletedStep(System.nanoTime()); ev != null;
                 ev = run.pollCompletedStep(System.nanoTime())) {
             run.client.tell(ev);
+            FlockMetrics.get(context.getSystem()).metrics().recordStep(run.id(), run.job.strategy(),
+                    run.job.globalBatch() / ev.samplesPerSecond(), run.job.globalBatch(), ev.loss());
             boolean last = ev.step() == run.totalSteps - 1;
             if (last || run.plan.endsEpoch(ev.step())) evaluate(run, ev.step() + 1, ev.epoch());
             if (last) run.phase = JobRun.Phase.FINISHING;
@@ -421,10 +430,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (r.ok()) {
             context.getLog().info("job {}: checkpoint after step {} written to {}", run.id(), r.version(), r.path());
             run.client.tell(new TrainingEvent.CheckpointWritten(run.id(), r.version(), r.path()));
+            FlockMetrics.get(context.getSystem()).metrics().recordCheckpoint(run.id(), System.currentTimeMillis());
         } else {
             context.getLog().warn("job {}: checkpoint failed: {}", run.id(), r.error());
         }
         if (done.requester() == null) scheduleCheckpoint(run, r.version());
+        return this;
+    }
+
+    private Behavior<Command> onGetStatus(GetStatus get) {
+        JobRun run = active;
+        get.replyTo().tell(run == null ? new JobStatus(null, 0, 0, null, 0, queued.size()) : new JobStatus(run.id(),
+                run.nextStepToReport, run.totalSteps, run.job.strategy(), run.workers.size(), queued.size()));
         return this;
     }
 

@@ -2,6 +2,8 @@ package io.flock.actors.node;
 
 import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.shard.BackupHost;
+import io.flock.actors.metrics.ClusterMetrics;
+import io.flock.actors.metrics.FlockMetrics;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.worker.Worker;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -17,7 +19,7 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * The root actor of a Flock node. It only wires: registers the parameter-shard entity type,
  * the coordinator singleton (every node can host it; the oldest does) and this node's
  * worker slots, each on the worker dispatcher so gradient math never starves the cluster's
- * heartbeats.
+ * heartbeats, and, with metrics on, the actor that keeps the cluster gauges current.
  */
 public final class FlockGuardian {
 
@@ -28,6 +30,7 @@ public final class FlockGuardian {
             ParameterShard.initSharding(ctx.getSystem());
             if (settings.hostShards()) ctx.spawn(BackupHost.create(), "backup-host");
             coordinator(ctx.getSystem(), datasets);
+            if (FlockMetrics.get(ctx.getSystem()).settings().enabled()) ctx.spawn(ClusterMetrics.create(), "cluster-metrics");
             for (int i = 0; i < settings.workerSlots(); i++) {
                 ctx.spawn(Behaviors.supervise(Worker.create(datasets)).onFailure(SupervisorStrategy.restart()),
                         "worker-" + i,

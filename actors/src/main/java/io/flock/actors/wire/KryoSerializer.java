@@ -8,6 +8,7 @@ import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.KryoBufferOverflowException;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.util.Pool;
+import io.flock.actors.metrics.FlockMetrics;
 import java.io.NotSerializableException;
 import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
@@ -29,9 +30,11 @@ public final class KryoSerializer extends SerializerWithStringManifest implement
     public static final int ID = 7_400_001;
 
     private final Pool<Kryo> pool;
+    private final org.apache.pekko.actor.typed.ActorSystem<?> system;
 
     public KryoSerializer(ExtendedActorSystem system) {
-        ActorRefResolver resolver = ActorRefResolver.get(Adapter.toTyped(system));
+        this.system = Adapter.toTyped(system);
+        ActorRefResolver resolver = ActorRefResolver.get(this.system);
         this.pool = new Pool<>(true, false, 32) {
             @Override
             protected Kryo create() {
@@ -90,7 +93,17 @@ public final class KryoSerializer extends SerializerWithStringManifest implement
         }
     }
 
+    /** Decodes one message; a failure is counted in the node's metrics and thrown. */
     private Object read(Input in, int size) throws NotSerializableException {
+        try {
+            return decode(in, size);
+        } catch (NotSerializableException e) {
+            FlockMetrics.get(system).metrics().serializationError();
+            throw e;
+        }
+    }
+
+    private Object decode(Input in, int size) throws NotSerializableException {
         Kryo kryo = pool.obtain();
         boolean clean = false;
         try {

@@ -1,6 +1,7 @@
 package io.flock.actors.worker;
 
 import io.flock.actors.coordinator.Coordinator;
+import io.flock.actors.metrics.FlockMetrics;
 import io.flock.actors.node.DatasetCache;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.wire.FlockMessage;
@@ -74,6 +75,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     private boolean[] pulled;
     private int pullsMissing;
     private long pullRequest;
+    private long pullStartNanos;
 
     private Worker(ActorContext<Command> context, TimerScheduler<Command> timers, DatasetCache datasets) {
         super(context);
@@ -142,6 +144,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         pulled = new boolean[shards.length];
         pullsMissing = shards.length;
         pullRequest++;
+        pullStartNanos = System.nanoTime();
         for (EntityRef<ParameterShard.Command> shard : shards) {
             shard.tell(new ParameterShard.Pull(assignment.jobId(), t, pullRequest, shardReplies));
         }
@@ -169,6 +172,8 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         pulled[p.shardIndex()] = true;
         if (--pullsMissing == 0) {
             timers.cancel(new RetryPulls(step));
+            FlockMetrics.get(context.getSystem()).metrics().recordSync(assignment.job().strategy(),
+                    (System.nanoTime() - pullStartNanos) / 1e9, params.length() * params.dataType().width());
             computeAndPush();
             startStep(step + 1);
         }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.flock.actors.metrics.FlockMetrics;
+import io.flock.actors.metrics.PrometheusMetrics;
 import io.flock.actors.shard.ParameterShard;
 import java.time.Duration;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -71,6 +73,9 @@ class ArteryTransportTest {
 
         assertEquals("still-alive", probe.expectMessageClass(String.class, Duration.ofSeconds(30)));
         probe.expectNoMessage(Duration.ofMillis(200));
+        var metrics = (PrometheusMetrics) FlockMetrics.get(receiver.system()).metrics();
+        assertEquals(40.0, metrics.registry().getSampleValue("flock_serialization_errors_total"),
+                "every dropped message is counted");
     }
 
     private ActorRef<Object> remoteInbox(ActorTestKit from) {

@@ -50,6 +50,8 @@ final class WireSamples {
                 new io.flock.actors.checkpoint.Checkpoint("j", 20, job, 600, tensor, tensor, 12345L),
                 new TrainingEvent.CheckpointWritten("j", 20, "/tmp/j-20.ckpt"),
                 new TrainingEvent.Restored("j", 20, "/tmp/j-20.ckpt", new String[] {"j-40.ckpt is corrupt"}),
+                new Coordinator.GetStatus(any),
+                new io.flock.actors.api.JobStatus("j", 3, 10, io.flock.actors.api.Strategy.PS_BSP, 2, 1),
                 new Coordinator.StepDone("j", 2, 3, 1, new int[] {1, 3}, new double[] {0.5, 0.25}, 20, 12345),
                 new Coordinator.WorkerFailed("j", 1, "no data"),
                 new Worker.Assign(assignment, any),

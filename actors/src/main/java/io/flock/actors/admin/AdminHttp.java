@@ -1,0 +1,162 @@
+package io.flock.actors.admin;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+
+import io.flock.actors.api.JobStatus;
+import io.flock.actors.coordinator.Coordinator;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The node's admin endpoint (pekko-http): {@code GET /admin/status} (members and the running
+ * job's step and strategy, as JSON),
+ * {@code POST /admin/checkpoint}, {@code POST /admin/strategy}, every request with
+ * {@code Authorization: Bearer <flock.admin.token>} or answered 401. {@code /admin/checkpoint}
+ * checkpoints the running job at its next step boundary and answers with the file; strategy
+ * switching is not built yet: that route answers 501 with a JSON error rather than pretend.
+ * Off unless a token is configured; {@code /metrics} is a separate, read-only endpoint.
+ */
+public final class AdminHttp {
+
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+    /** A checkpoint waits for the next step boundary on every shard. */
+    private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(120);
+
+    private final ActorSystem<?> system;
+    private final ActorRef<Coordinator.Command> coordinator;
+    private final byte[] token;
+
+    private AdminHttp(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, AdminSettings settings) {
+        this.system = system;
+        this.coordinator = coordinator;
+        this.token = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Binds the admin endpoint when {@code flock.admin.token} is set; unbinds on CoordinatedShutdown. */
+    public static Optional<CompletionStage<ServerBinding>> startIfEnabled(ActorSystem<?> system,
+            ActorRef<Coordinator.Command> coordinator) {
+        AdminSettings settings = AdminSettings.fromConfig(system.settings().config());
+        if (!settings.enabled()) return Optional.empty();
+        CompletionStage<ServerBinding> binding = Http.get(system).newServerAt(settings.host(), settings.port())
+                .bind(new AdminHttp(system, coordinator, settings).routes());
+        return Optional.of(binding.thenApply(b -> b.addToCoordinatedShutdown(Duration.ofSeconds(5), system)));
+    }
+
+    Route routes() {
+        return pathPrefix("admin", () -> authorized(() -> concat(
+                path("status", () -> get(() -> completeWithFuture(status()))),
+                path("checkpoint", () -> post(() -> completeWithFuture(checkpoint()))),
+                path("strategy", () -> post(() -> json(StatusCodes.NOT_IMPLEMENTED,
+                        error("strategy switching is not implemented in this build (it runs ps-bsp only)")))))));
+    }
+
+    /** {@code inner} for requests with the configured bearer token, 401 for all others. */
+    private Route authorized(Supplier<Route> inner) {
+        return optionalHeaderValueByName("Authorization", header -> header
+                .filter(h -> MessageDigest.isEqual(h.getBytes(StandardCharsets.UTF_8), token))
+                .map(ok -> inner.get())
+                .orElseGet(() -> complete(HttpResponse.create().withStatus(StatusCodes.UNAUTHORIZED)
+                        .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"flock-admin\""))
+                        .withEntity(ContentTypes.APPLICATION_JSON, error("missing or wrong bearer token")))));
+    }
+
+    /** Checkpoints the running job: 200 with the file, 409 when no job runs, 500 when writing failed. */
+    private CompletionStage<HttpResponse> checkpoint() {
+        return AskPattern.<Coordinator.Command, JobStatus>ask(coordinator, Coordinator.GetStatus::new, ASK_TIMEOUT,
+                        system.scheduler())
+                .thenCompose(job -> job.idle()
+                        ? java.util.concurrent.CompletableFuture.completedFuture(response(StatusCodes.CONFLICT,
+                                error("no job is running")))
+                        : AskPattern.<Coordinator.Command, io.flock.actors.checkpoint.CheckpointResult>ask(coordinator,
+                                        replyTo -> new Coordinator.CheckpointNow(job.jobId(), replyTo), CHECKPOINT_TIMEOUT,
+                                        system.scheduler())
+                                .thenApply(r -> r.ok()
+                                        ? response(StatusCodes.OK, "{\"jobId\":" + quote(r.jobId()) + ",\"step\":"
+                                                + r.version() + ",\"path\":" + quote(r.path()) + "}")
+                                        : response(StatusCodes.INTERNAL_SERVER_ERROR, error(r.error()))))
+                .exceptionally(e -> response(StatusCodes.SERVICE_UNAVAILABLE,
+                        error("the coordinator did not answer: " + e.getMessage())));
+    }
+
+    private static HttpResponse response(StatusCode status, String body) {
+        return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, body);
+    }
+
+    /** Members as this node sees them and the coordinator's job status. */
+    private CompletionStage<HttpResponse> status() {
+        return AskPattern.<Coordinator.Command, JobStatus>ask(coordinator, Coordinator.GetStatus::new, ASK_TIMEOUT,
+                        system.scheduler())
+                .handle((job, error) -> HttpResponse.create().withStatus(StatusCodes.OK).withEntity(
+                        ContentTypes.APPLICATION_JSON, "{" + members() + ",\"job\":" + (job != null ? job(job)
+                                : "{\"error\":" + quote("the coordinator did not answer: " + error.getMessage()) + "}")
+                                + "}"));
+    }
+
+    private static String job(JobStatus job) {
+        if (job.idle()) return "{\"running\":false,\"queued\":" + job.queued() + "}";
+        return "{\"running\":true,\"id\":" + quote(job.jobId()) + ",\"step\":" + job.step() + ",\"totalSteps\":"
+                + job.totalSteps() + ",\"strategy\":" + quote(job.strategy().id()) + ",\"workers\":" + job.workers()
+                + ",\"queued\":" + job.queued() + "}";
+    }
+
+    private String members() {
+        Cluster cluster = Cluster.get(system);
+        StringBuilder members = new StringBuilder();
+        for (Member m : cluster.state().getMembers()) {
+            if (members.length() > 0) members.append(',');
+            members.append("{\"address\":").append(quote(m.address().toString()))
+                    .append(",\"status\":").append(quote(m.status().toString()))
+                    .append(",\"roles\":[").append(String.join(",", m.getRoles().stream().sorted().map(AdminHttp::quote)
+                            .toList())).append("]}");
+        }
+        return "\"node\":" + quote(cluster.selfMember().address().toString()) + ",\"members\":[" + members + "]";
+    }
+
+    private static Route json(StatusCode status, String body) {
+        return complete(response(status, body));
+    }
+
+    private static String error(String message) {
+        return "{\"error\":" + quote(message) + "}";
+    }
+
+    /** A JSON string literal. */
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,73 @@
+package io.flock.launcher;
+
+import io.flock.actors.api.FlockNode;
+import io.flock.actors.node.ConfigValidator;
+import io.flock.actors.shard.ParameterShard;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.sharding.ShardRegion.ClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
+import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code flock status}: joins the cluster briefly as a client node and prints its members
+ * (address, status, roles), the running job's step, strategy and workers, and where the
+ * parameter shards live.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show the cluster's members and roles, the running job's step and strategy, and shard placement.")
+final class StatusCommand implements Callable<Integer> {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (FlockNode node = ClientNode.join(cluster, spec, TIMEOUT)) {
+            Address self = node.address();
+            out.println("members:");
+            for (Member m : Cluster.get(node.system()).state().getMembers()) {
+                out.printf("  %-40s %-8s roles %s%s%n", m.address(), m.status(), new java.util.TreeSet<>(m.getRoles()),
+                        m.address().equals(self) ? " (this status client)" : "");
+            }
+            ClusterShardingStats stats = AskPattern.<ClusterShardingQuery, ClusterShardingStats>ask(
+                    ClusterSharding.get(node.system()).shardState(),
+                    reply -> new GetClusterShardingStats(ParameterShard.TYPE_KEY, TIMEOUT, reply),
+                    TIMEOUT.plusSeconds(5), node.system().scheduler()).toCompletableFuture().get();
+            out.println("coordinator: " + node.jobStatus(TIMEOUT).toCompletableFuture().get().describe());
+            out.println("parameter shards (entities per node):");
+            if (stats.getRegions().isEmpty()) out.println("  (no node hosts shards)");
+            for (Map.Entry<Address, org.apache.pekko.cluster.sharding.ShardRegion.ShardRegionStats> e
+                    : stats.getRegions().entrySet()) {
+                int entities = e.getValue().getStats().values().stream().mapToInt(n -> ((Number) n).intValue()).sum();
+                out.printf("  %-40s %d%n", e.getKey(), entities);
+            }
+            out.flush();
+            return ExitCode.OK;
+        } catch (ConfigValidator.InvalidConfigException | TimeoutException e) {
+            err.println("flock status: " + e.getMessage());
+            err.flush();
+            return e instanceof TimeoutException ? ExitCode.SOFTWARE : ExitCode.USAGE;
+        }
+    }
+}
