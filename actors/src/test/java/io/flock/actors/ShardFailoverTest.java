@@ -48,4 +48,23 @@ class ShardFailoverTest {
         TestJobs.assertOnReferenceTrajectory(TestJobs.await(handle, events), events, 0, STEPS);
         assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).size() >= 1, "the job re-synced");
     }
+
+    /** SIGTERM's path: a shard node leaves gracefully; its primaries move with their state (via the backups). */
+    @Test
+    void nodeWithShardPrimariesLeavesGracefully_stateMovesWithThem_trajectoryUnchanged() throws Exception {
+        cluster = LocalCluster.start(3, 1, ConfigFactory.empty());
+        List<TrainingEvent> events = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> atStep = new CompletableFuture<>();
+
+        JobHandle handle = cluster.node(0).submit(TestJobs.job("shardleave", STEPS, 1, 3, 6), e -> {
+            events.add(e);
+            if (e instanceof TrainingEvent.StepCompleted s && s.step() >= 15) atStep.complete(null);
+        });
+        atStep.get(120, TimeUnit.SECONDS);
+        int leaver = cluster.nodeHostingShards();
+        assertTrue(leaver > 0, "a node other than the coordinator's hosts shard primaries");
+        cluster.leave(leaver);
+
+        TestJobs.assertOnReferenceTrajectory(TestJobs.await(handle, events), events, 0, STEPS);
+    }
 }

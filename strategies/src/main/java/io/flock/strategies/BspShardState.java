@@ -74,6 +74,21 @@ public final class BspShardState {
             received = new boolean[microBatches];
         }
 
+        static StepSum of(PendingStep p) {
+            StepSum s = new StepSum(p.received().length);
+            System.arraycopy(p.received(), 0, s.received, 0, s.received.length);
+            System.arraycopy(p.waiting(), 0, s.waiting, 0, s.waiting.length);
+            s.sum = p.sum();
+            s.summed = p.summed();
+            return s;
+        }
+
+        PendingStep export(long step) {
+            INDArray[] copies = new INDArray[waiting.length];
+            for (int i = 0; i < copies.length; i++) copies[i] = waiting[i] == null ? null : waiting[i].dup();
+            return new PendingStep(step, sum == null ? null : sum.dup(), summed, copies, received.clone());
+        }
+
         /** Adds every waiting gradient that extends the contiguous prefix. */
         void advance() {
             while (summed < waiting.length && waiting[summed] != null) {
@@ -98,17 +113,30 @@ public final class BspShardState {
         BspShardState s = new BspShardState(e.params(), e.optimizerState(), optimizer, microBatches, e.version());
         s.previous = e.previous();
         for (long step : e.appliedSteps()) s.appliedSteps.add(step);
+        for (PendingStep p : e.pending()) s.pending.put(p.step(), StepSum.of(p));
         return s;
     }
 
-    /** A copy of everything but unapplied gradients; {@code previous} may be null. */
-    public record Exported(long version, INDArray params, INDArray optimizerState, INDArray previous,
-            long[] appliedSteps) {}
+    /**
+     * The gradients held for a step not yet applied: the running prefix sum of micro-batches
+     * 0..summed-1 (null when summed is 0), the later ones waiting (null where absent) and
+     * which micro-batches were received.
+     */
+    public record PendingStep(long step, INDArray sum, int summed, INDArray[] waiting, boolean[] received) {}
 
-    /** Copies the applied state (see {@link #restore}). */
+    /**
+     * A copy of the whole state, gradients of unapplied steps included, so a replica built from
+     * it completes those steps exactly as this one would; {@code previous} may be null.
+     */
+    public record Exported(long version, INDArray params, INDArray optimizerState, INDArray previous,
+            long[] appliedSteps, PendingStep[] pending) {}
+
+    /** Copies the whole state (see {@link #restore}). */
     public Exported export() {
+        PendingStep[] held = pending.entrySet().stream().map(e -> e.getValue().export(e.getKey()))
+                .toArray(PendingStep[]::new);
         return new Exported(version, params.dup(), optimizerState.dup(), previous == null ? null : previous.dup(),
-                appliedSteps.stream().mapToLong(Long::longValue).toArray());
+                appliedSteps.stream().mapToLong(Long::longValue).toArray(), held);
     }
 
     /** Accepts the gradient slice of micro-batch {@code m} of step {@code step}. */

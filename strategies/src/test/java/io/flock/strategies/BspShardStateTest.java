@@ -104,6 +104,19 @@ class BspShardStateTest {
     }
 
     @Test
+    void restore_midStep_carriesTheGradientsAlreadyHeld() {
+        BspShardState a = shard(3, 3);
+        a.push(0, 0, filled(3, 1));
+        a.push(0, 2, filled(3, 3)); // waiting behind the missing micro-batch 1
+        BspShardState replica = BspShardState.restore(a.export(), SGD, 3);
+        assertEquals(BspShardState.Outcome.DUPLICATE, replica.push(0, 0, filled(3, 9)));
+        assertEquals(BspShardState.Outcome.APPLIED, replica.push(0, 1, filled(3, 2)));
+        a.push(0, 1, filled(3, 2));
+        assertEquals(a.params(), replica.params());
+        assertEquals(a.appliedSteps(), replica.appliedSteps());
+    }
+
+    @Test
     void push_wrongMicroBatchOrLength_isRejected() {
         BspShardState s = shard(3, 2);
         assertThrows(IllegalArgumentException.class, () -> s.push(0, 2, filled(3, 1)));

@@ -265,6 +265,8 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
         } else if (mode == Mode.PLACING_BACKUP) {
             List<ActorRef<BackupHost.Command>> remote = hosts.stream()
                     .filter(h -> !h.path().address().hasLocalScope()).toList();
+            context.getLog().debug("{}: placing a backup; live hosts {}, remote {}, listed {}", entityId, hosts.size(),
+                    remote.size(), msg.listing().getServiceInstances(BackupHost.SERVICE_KEY));
             if (remote.isEmpty() && otherShardNodes() > 0) {
                 // Their hosts are not in our receptionist view yet (it spreads by gossip): look again soon.
                 timers.startSingleTimer(new FindHostsAgain(), java.time.Duration.ofMillis(200));

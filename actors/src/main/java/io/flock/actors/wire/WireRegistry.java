@@ -49,7 +49,10 @@ public final class WireRegistry {
             io.flock.actors.checkpoint.CheckpointResult.class,
             io.flock.actors.shard.ShardImage.class, io.flock.strategies.BspShardState.Exported.class,
             io.flock.actors.shard.ShardBackup.Command.class, io.flock.actors.shard.BackupHost.Command.class,
-            io.flock.actors.api.JobStatus.class);
+            io.flock.actors.api.JobStatus.class,
+            io.flock.strategies.BspShardState.PendingStep.class,
+            io.flock.strategies.BspShardState.PendingStep[].class,
+            org.nd4j.linalg.api.ndarray.INDArray[].class);
 
     private static final List<Class<?>> ARRAYS = List.of(
             byte[].class, int[].class, long[].class, float[].class, double[].class, boolean[].class,

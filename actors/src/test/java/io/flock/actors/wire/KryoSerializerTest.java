@@ -56,6 +56,7 @@ class KryoSerializerTest {
             covered.add(sample.getClass());
         }
         for (Class<?> c : WireRegistry.messageClasses()) {
+            if (c.isArray()) continue; // registered for fields of the samples, which cover them
             assertTrue(covered.contains(c), "no round-trip sample for wire class " + c.getName());
         }
     }
@@ -109,6 +110,11 @@ class KryoSerializerTest {
 
     private static String normalize(Object o) {
         if (o instanceof INDArray a) return a.dataType() + java.util.Arrays.toString(a.shape()) + a.toStringFull();
+        if (o instanceof Object[] arr) {
+            StringBuilder sb = new StringBuilder("[");
+            for (Object e : arr) sb.append(normalize(e)).append(',');
+            return sb.append(']').toString();
+        }
         if (o != null && o.getClass().isArray()) return java.util.Arrays.deepToString(new Object[] {o});
         if (o instanceof Record r) {
             StringBuilder sb = new StringBuilder(r.getClass().getSimpleName()).append('(');

@@ -29,7 +29,10 @@ final class WireSamples {
         Assignment assignment = new Assignment(job, 3, 1, 2, 7, 10, new long[] {0, 5, 10}, 600, any);
         var tensor = Nd4j.rand(3, 4).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
         TrainingResult result = new TrainingResult("wire-job", 5, 0.5, 0.9, tensor, 1000, 12.5);
-        var exported = new io.flock.strategies.BspShardState.Exported(3, tensor, tensor, tensor, new long[] {0, 1, 2});
+        var pending = new io.flock.strategies.BspShardState.PendingStep(3, tensor, 1,
+                new org.nd4j.linalg.api.ndarray.INDArray[] {null, null, tensor}, new boolean[] {true, false, true});
+        var exported = new io.flock.strategies.BspShardState.Exported(3, tensor, tensor, tensor, new long[] {0, 1, 2},
+                new io.flock.strategies.BspShardState.PendingStep[] {pending});
         var image = new io.flock.actors.shard.ShardImage("j", 1, OptimizerSpec.Adam.of(1e-3), 6, exported);
         return List.of(
                 job, result, Strategy.PS_BSP, assignment,
@@ -72,7 +75,9 @@ final class WireSamples {
                 new ParameterShard.NoBackup("j-shard-1", any),
                 new ParameterShard.Lost("j", 1, "gone"),
                 image, exported,
-                new io.flock.strategies.BspShardState.Exported(3, tensor, tensor, null, new long[0]),
+                new io.flock.strategies.BspShardState.Exported(3, tensor, tensor, null, new long[0],
+                        new io.flock.strategies.BspShardState.PendingStep[0]),
+                pending,
                 new io.flock.actors.shard.ShardBackup.Replicate(new ParameterShard.Push("j", 4, 2, tensor)),
                 new io.flock.actors.shard.ShardBackup.HandOver(any),
                 new io.flock.actors.shard.ShardBackup.Stop(),
