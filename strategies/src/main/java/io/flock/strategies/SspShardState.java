@@ -66,13 +66,7 @@ public final class SspShardState {
 
     /** Applies the gradient slice of micro-batch {@code m} computed at clock {@code clock}, unless seen. */
     public Ack push(long clock, int m, INDArray gradient) {
-        if (m < 0 || m >= microBatches) {
-            throw new IllegalArgumentException("micro-batch " + m + " out of range [0, " + microBatches + ")");
-        }
-        if (gradient.length() != params.length()) {
-            throw new IllegalArgumentException("gradient slice has " + gradient.length() + " values, shard holds "
-                    + params.length());
-        }
+        PushChecks.check(m, microBatches, gradient, params);
         acknowledged++;
         if (!seen.add(clock * microBatches + m)) return new Ack(false, 0);
         long staleness = Math.max(0, serverClock - clock);
