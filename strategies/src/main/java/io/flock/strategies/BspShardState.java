@@ -141,13 +141,7 @@ public final class BspShardState {
 
     /** Accepts the gradient slice of micro-batch {@code m} of step {@code step}. */
     public Outcome push(long step, int m, INDArray gradient) {
-        if (m < 0 || m >= microBatches) {
-            throw new IllegalArgumentException("micro-batch " + m + " out of range [0, " + microBatches + ")");
-        }
-        if (gradient.length() != params.length()) {
-            throw new IllegalArgumentException("gradient slice has " + gradient.length() + " values, shard holds "
-                    + params.length());
-        }
+        PushChecks.check(m, microBatches, gradient, params);
         if (step < version) return Outcome.DUPLICATE;
         StepSum slots = pending.computeIfAbsent(step, s -> new StepSum(microBatches));
         if (slots.received[m]) return Outcome.DUPLICATE;
