@@ -64,7 +64,8 @@ public final class Replica {
             var cols = NDArrayIndex.interval(bounds[s], bounds[s + 1]);
             out.add(new BspShardState.Exported(version, params.get(cols).dup(),
                     optimizerState.get(NDArrayIndex.all(), cols).dup(),
-                    previous == null ? null : previous.get(cols).dup(), steps));
+                    previous == null ? null : previous.get(cols).dup(), steps,
+                    new BspShardState.PendingStep[0])); // switches happen at step boundaries: nothing in flight
         }
         return out;
     }
