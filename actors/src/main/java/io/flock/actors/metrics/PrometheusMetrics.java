@@ -32,6 +32,7 @@ public final class PrometheusMetrics implements TrainingMetrics {
     private final Gauge shards;
     private final Counter serializationErrors;
     private final Gauge lastCheckpoint;
+    private final io.prometheus.client.Histogram staleness;
     private final Set<String> memberStatuses = ConcurrentHashMap.newKeySet();
 
     public PrometheusMetrics(CollectorRegistry registry) {
@@ -58,6 +59,9 @@ public final class PrometheusMetrics implements TrainingMetrics {
         shards = Gauge.build("flock_shards", "Parameter-shard entities hosted on this node.").register(registry);
         serializationErrors = Counter.build("flock_serialization_errors_total",
                 "Inbound messages that could not be decoded and were dropped.").register(registry);
+        staleness = io.prometheus.client.Histogram.build("flock_staleness_steps",
+                "Observed staleness of each accepted gradient, in steps (0 under BSP).")
+                .buckets(0, 1, 2, 4, 8, 16, 32).register(registry);
         lastCheckpoint = Gauge.build("flock_checkpoint_last_timestamp_seconds",
                 "Unix time of the job's last checkpoint; age = time() - this.").labelNames("job").register(registry);
     }
@@ -107,5 +111,10 @@ public final class PrometheusMetrics implements TrainingMetrics {
     @Override
     public void recordCheckpoint(String jobId, long epochMillis) {
         lastCheckpoint.labels(jobId).set(epochMillis / 1000.0);
+    }
+
+    @Override
+    public void recordStaleness(long steps) {
+        staleness.observe(steps);
     }
 }

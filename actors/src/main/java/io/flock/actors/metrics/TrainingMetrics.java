@@ -34,6 +34,12 @@ public interface TrainingMetrics {
      */
     void recordCheckpoint(String jobId, long epochMillis);
 
+    /**
+     * A shard accepted a gradient computed at version {@code computedAt} while it held
+     * {@code current}: staleness = current - computedAt steps (always 0 under BSP).
+     */
+    void recordStaleness(long steps);
+
     /** Records nothing. */
     TrainingMetrics DISABLED = new TrainingMetrics() {
         @Override
@@ -56,5 +62,8 @@ public interface TrainingMetrics {
 
         @Override
         public void recordCheckpoint(String jobId, long epochMillis) {}
+
+        @Override
+        public void recordStaleness(long steps) {}
     };
 }

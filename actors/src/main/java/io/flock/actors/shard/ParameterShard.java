@@ -1,5 +1,6 @@
 package io.flock.actors.shard;
 
+import io.flock.actors.metrics.FlockMetrics;
 import io.flock.actors.wire.FlockMessage;
 import io.flock.strategies.BspShardState;
 import io.flock.tensor.optim.OptimizerSpec;
@@ -401,7 +402,11 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
 
     private void onPush(Push push) {
         if (!owns(push.jobId())) return;
+        long current = state.version();
         BspShardState.Outcome outcome = state.push(push.step(), push.microBatch(), push.gradient());
+        if (outcome != BspShardState.Outcome.DUPLICATE) {
+            FlockMetrics.get(context.getSystem()).metrics().recordStaleness(Math.max(0, current - push.step()));
+        }
         if (outcome != BspShardState.Outcome.DUPLICATE && backup != null) backup.tell(new ShardBackup.Replicate(push));
         if (outcome == BspShardState.Outcome.APPLIED) answerWaitingPulls();
     }

@@ -45,6 +45,10 @@ class MetricsEndpointTest {
         assertEquals(1.0, value(pages.get(0), "flock_strategy_in_force{strategy=\"ps-bsp\",}"));
         assertTrue(value(pages.get(0), "flock_loss{job=\"metrics\",}") > 0);
         assertEquals(24.0, value(pages.get(0), "flock_worker_compute_seconds_count"), "12 steps x 2 workers");
+        assertEquals(12 * 6 * 3, value(pages.get(0), "flock_staleness_steps_count")
+                + value(pages.get(1), "flock_staleness_steps_count"), "every push accepted by a primary is observed");
+        assertEquals(0.0, value(pages.get(0), "flock_staleness_steps_sum") + value(pages.get(1), "flock_staleness_steps_sum"),
+                "BSP: every gradient is applied at the version it was computed on");
         for (String page : pages) {
             assertEquals(2.0, value(page, "flock_cluster_members{status=\"up\",}"), page);
             assertEquals(12.0, value(page, "flock_sync_duration_seconds_count{strategy=\"ps-bsp\",}"), "one pull per step");
