@@ -7,9 +7,7 @@ import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.LocalCluster;
 import io.flock.actors.api.TrainingEvent;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,13 +35,7 @@ class CoordinatorFailoverTest {
         cluster.addNode(1, true);
         cluster.addNode(1, true);
         List<TrainingEvent> events = new CopyOnWriteArrayList<>();
-        CompletableFuture<Void> atStep = new CompletableFuture<>();
-
-        JobHandle handle = cluster.node(1).submit(TestJobs.job("failover", STEPS, 1, 3, 4), e -> {
-            events.add(e);
-            if (e instanceof TrainingEvent.StepCompleted s && s.step() >= 15) atStep.complete(null);
-        });
-        atStep.get(120, TimeUnit.SECONDS);
+        JobHandle handle = TestJobs.submitUntil(cluster, 1, TestJobs.job("failover", STEPS, 1, 3, 4), 15, events);
         cluster.crash(0);
 
         TestJobs.assertOnReferenceTrajectory(TestJobs.await(handle, events), events, 0, STEPS);

@@ -7,10 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.LocalCluster;
 import io.flock.actors.api.TrainingEvent;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,10 +33,7 @@ class ElasticWorkersTest {
     void workerNodeCrashesMidRun_survivorsTakeOverItsMicroBatches() throws Exception {
         cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
         cluster.addNode(1, false);
-        CompletableFuture<Void> atStep = new CompletableFuture<>();
-
-        var result = cluster.node(0).submit(TestJobs.job("crash", STEPS, 1, 3, 4), recordUntil(15, atStep));
-        atStep.get(120, TimeUnit.SECONDS);
+        var result = TestJobs.submitUntil(cluster, 0, TestJobs.job("crash", STEPS, 1, 3, 4), 15, events);
         cluster.crash(2);
 
         TestJobs.assertOnReferenceTrajectory(TestJobs.await(result, events), events, 0, STEPS);
@@ -51,10 +45,7 @@ class ElasticWorkersTest {
     @Test
     void nodeJoinsMidRun_takesPartFromTheNextBoundary() throws Exception {
         cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
-        CompletableFuture<Void> atStep = new CompletableFuture<>();
-
-        var result = cluster.node(0).submit(TestJobs.job("join", STEPS, 1, 3, 4), recordUntil(20, atStep));
-        atStep.get(120, TimeUnit.SECONDS);
+        var result = TestJobs.submitUntil(cluster, 0, TestJobs.job("join", STEPS, 1, 3, 4), 20, events);
         cluster.addNode(1, false);
 
         TestJobs.assertOnReferenceTrajectory(TestJobs.await(result, events), events, 0, STEPS);
@@ -67,24 +58,13 @@ class ElasticWorkersTest {
     void nodeLeavesGracefullyMidRun_jobGoesOnWithoutIt() throws Exception {
         cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
         cluster.addNode(1, false);
-        CompletableFuture<Void> atStep = new CompletableFuture<>();
-
-        var result = cluster.node(0).submit(TestJobs.job("leave", STEPS, 1, 3, 4), recordUntil(30, atStep));
-        atStep.get(120, TimeUnit.SECONDS);
+        var result = TestJobs.submitUntil(cluster, 0, TestJobs.job("leave", STEPS, 1, 3, 4), 30, events);
         cluster.leave(2);
 
         TestJobs.assertOnReferenceTrajectory(TestJobs.await(result, events), events, 0, STEPS);
         assertFalse(events.stream().anyMatch(TrainingEvent.Failed.class::isInstance));
         assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).stream()
                 .anyMatch(m -> m.workers() == 2), "the job went on with 2 workers: " + events);
-    }
-
-    /** Records every event; completes {@code reached} once step {@code step} has completed. */
-    private Consumer<TrainingEvent> recordUntil(long step, CompletableFuture<Void> reached) {
-        return e -> {
-            events.add(e);
-            if (e instanceof TrainingEvent.StepCompleted s && s.step() >= step) reached.complete(null);
-        };
     }
 
 }

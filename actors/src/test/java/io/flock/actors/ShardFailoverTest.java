@@ -7,9 +7,7 @@ import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.LocalCluster;
 import io.flock.actors.api.TrainingEvent;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,13 +32,7 @@ class ShardFailoverTest {
     void nodeWithShardPrimariesCrashes_backupsTakeOver_trajectoryUnchanged() throws Exception {
         cluster = LocalCluster.start(3, 1, ConfigFactory.empty());
         List<TrainingEvent> events = new CopyOnWriteArrayList<>();
-        CompletableFuture<Void> atStep = new CompletableFuture<>();
-
-        JobHandle handle = cluster.node(0).submit(TestJobs.job("shardcrash", STEPS, 1, 3, 6), e -> {
-            events.add(e);
-            if (e instanceof TrainingEvent.StepCompleted s && s.step() >= 15) atStep.complete(null);
-        });
-        atStep.get(120, TimeUnit.SECONDS);
+        JobHandle handle = TestJobs.submitUntil(cluster, 0, TestJobs.job("shardcrash", STEPS, 1, 3, 6), 15, events);
         int victim = cluster.nodeHostingShards();
         assertTrue(victim > 0, "a node other than the coordinator's hosts shard primaries");
         cluster.crash(victim);
@@ -54,13 +46,7 @@ class ShardFailoverTest {
     void nodeWithShardPrimariesLeavesGracefully_stateMovesWithThem_trajectoryUnchanged() throws Exception {
         cluster = LocalCluster.start(3, 1, ConfigFactory.empty());
         List<TrainingEvent> events = new CopyOnWriteArrayList<>();
-        CompletableFuture<Void> atStep = new CompletableFuture<>();
-
-        JobHandle handle = cluster.node(0).submit(TestJobs.job("shardleave", STEPS, 1, 3, 6), e -> {
-            events.add(e);
-            if (e instanceof TrainingEvent.StepCompleted s && s.step() >= 15) atStep.complete(null);
-        });
-        atStep.get(120, TimeUnit.SECONDS);
+        JobHandle handle = TestJobs.submitUntil(cluster, 0, TestJobs.job("shardleave", STEPS, 1, 3, 6), 15, events);
         int leaver = cluster.nodeHostingShards();
         assertTrue(leaver > 0, "a node other than the coordinator's hosts shard primaries");
         cluster.leave(leaver);

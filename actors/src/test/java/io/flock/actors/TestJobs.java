@@ -53,6 +53,21 @@ final class TestJobs {
         return actual.sub(expected).norm2Number().doubleValue() / expected.norm2Number().doubleValue();
     }
 
+    /**
+     * Submits {@code job} through node {@code via}, records every event into {@code events} and
+     * returns once step {@code step} has completed (so a fault can be injected mid-run).
+     */
+    static io.flock.actors.api.JobHandle submitUntil(io.flock.actors.api.LocalCluster cluster, int via, TrainingJob job,
+            long step, List<TrainingEvent> events) throws Exception {
+        var reached = new java.util.concurrent.CompletableFuture<Void>();
+        var handle = cluster.node(via).submit(job, e -> {
+            events.add(e);
+            if (e instanceof TrainingEvent.StepCompleted s && s.step() >= step) reached.complete(null);
+        });
+        reached.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        return handle;
+    }
+
     /** The job's result within 120 s, or an error showing the last events (where it got stuck). */
     static io.flock.actors.api.TrainingResult await(io.flock.actors.api.JobHandle handle, List<TrainingEvent> events)
             throws Exception {
