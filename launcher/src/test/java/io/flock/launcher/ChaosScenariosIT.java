@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGSTOP and SIGTERM, each run checked for completion, the fault-free trajectory (relative L2 ≤
  * 1e-5) and no leftover process. Reports go to target/chaos-runs/&lt;scenario&gt;/.
  */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ChaosScenariosIT {
 
     private static final Path RUNS = Path.of(System.getProperty("flock.jar", "target/flock.jar")).resolveSibling("chaos-runs");
@@ -60,32 +61,27 @@ class ChaosScenariosIT {
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void kill9_workerNode_jobEndsOnReferenceTrajectory() throws Exception {
         assertRecovered(run(threeNodes("chaos-kill-worker", false).atStep(60, new Fault.Kill(Target.node("n3"))).build()));
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void kill9_shardPrimaryNode_backupTakesOver() throws Exception {
         assertRecovered(run(threeNodes("chaos-kill-shard-primary", true).atStep(60, new Fault.Kill(Target.SHARD_PRIMARY)).build()));
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void sigstop8s_thenSigcont_jobCompletes() throws Exception {
         assertRecovered(run(threeNodes("chaos-sigstop", false)
                 .atStep(60, new Fault.Pause(Target.node("n3"), Duration.ofSeconds(8))).build()));
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void sigterm_gracefulLeave_jobCompletes() throws Exception {
         assertRecovered(run(threeNodes("chaos-leave", false).atStep(60, new Fault.Leave(Target.node("n3"))).build()));
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void nodeJoinsMidRun_jobUsesItAndCompletes() throws Exception {
         RunReport report = run(threeNodes("chaos-join", false)
                 .atStep(40, new Fault.AddNode(new NodeSpec("n4", 1, false))).build());
