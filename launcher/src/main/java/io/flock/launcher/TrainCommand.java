@@ -2,14 +2,21 @@ package io.flock.launcher;
 
 import io.flock.actors.api.FlockNode;
 import io.flock.actors.api.JobHandle;
+import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
 import io.flock.actors.api.TrainingResult;
 import io.flock.actors.node.ConfigValidator;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
 import java.io.File;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Mixin;
@@ -22,6 +29,9 @@ import picocli.CommandLine.Spec;
  * {@code flock train <job-file>}: joins a running cluster as a client node, submits the job the
  * HOCON file describes, shows its progress until it ends and leaves. Exit codes: 0 the job
  * completed, 1 it failed or the cluster could not be joined, 2 bad usage or an invalid job file.
+ * For tools that watch a run (the chaos harness): {@code --params-out} writes the final parameter
+ * vector in ND4J's binary format ({@code Nd4j.write}, read back with {@code Nd4j.read}) and
+ * {@code --event-lines} prints one {@code event ...} line per committed step and membership change.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Submit a job (HOCON job file, see config/job-example.conf) to a running cluster and follow it.")
@@ -42,6 +52,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--join-timeout", defaultValue = "30s", description = "How long to try joining (default: ${DEFAULT-VALUE}).")
     String joinTimeout;
 
+    @Option(names = "--params-out", paramLabel = "FILE",
+            description = "After the job completes, write the final parameters to FILE (ND4J binary, Nd4j.read).")
+    File paramsOut;
+
+    @Option(names = "--event-lines", description = "Print a line per committed step and membership change on stdout "
+            + "(event step=S workers=W loss=L / event membership epoch=E workers=W from-step=S).")
+    boolean eventLines;
+
     @Override
     public Integer call() throws InterruptedException {
         logging.apply();
@@ -60,9 +78,13 @@ final class TrainCommand implements Callable<Integer> {
             out.printf("Joined the cluster as %s; submitting job %s%n", node.address(), job.jobId());
             out.flush();
             ProgressReporter progress = new ProgressReporter(out, err, System.console() != null, System::nanoTime);
-            TrainingResult result = Jobs.await(node.submit(job, progress));
+            Consumer<TrainingEvent> listener = eventLines ? progress.andThen(e -> printEventLine(out, e)) : progress;
+            TrainingResult result = Jobs.await(node.submit(job, listener));
             Jobs.printSummary(out, result, (System.nanoTime() - startNanos) / 1e9);
+            if (paramsOut != null) writeParams(result);
             return ExitCode.OK;
+        } catch (IOException e) {
+            err.println("flock train: could not write --params-out " + paramsOut + ": " + e.getMessage());
         } catch (ConfigValidator.InvalidConfigException e) {
             err.println("flock train: " + e.getMessage());
             return ExitCode.USAGE;
@@ -74,5 +96,23 @@ final class TrainCommand implements Callable<Integer> {
             err.flush();
         }
         return ExitCode.SOFTWARE;
+    }
+
+    /** One machine-readable line per step and membership change; called in event order. */
+    static void printEventLine(PrintWriter out, TrainingEvent event) {
+        if (event instanceof TrainingEvent.StepCompleted s) {
+            out.printf("event step=%d workers=%d loss=%s%n", s.step(), s.workers(), s.loss());
+        } else if (event instanceof TrainingEvent.MembershipChanged m) {
+            out.printf("event membership epoch=%d workers=%d from-step=%d%n", m.epoch(), m.workers(), m.fromStep());
+        } else {
+            return;
+        }
+        out.flush();
+    }
+
+    private void writeParams(TrainingResult result) throws IOException {
+        try (DataOutputStream os = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(paramsOut.toPath())))) {
+            Nd4j.write(result.params(), os);
+        }
     }
 }
