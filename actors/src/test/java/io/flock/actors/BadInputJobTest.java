@@ -57,6 +57,21 @@ class BadInputJobTest {
         assertTrue(reason.contains("train-images-idx3-ubyte") && reason.contains("offset"), reason);
     }
 
+    @Test
+    void truncatedGzipIdx_failsJobNamingTheFile_notJustTheZlibError(@TempDir Path dir) throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (var gz = new java.util.zip.GZIPOutputStream(bytes)) {
+            gz.write(new byte[] {0, 0, 8, 3, 0, 0, 0, 100, 0, 0, 0, 28, 0, 0, 0, 28});
+            gz.write(new byte[100 * 28 * 28]);
+        }
+        Files.write(dir.resolve("train-images-idx3-ubyte.gz"), java.util.Arrays.copyOf(bytes.toByteArray(), 40));
+        byte[] labels = new byte[8 + 100];
+        System.arraycopy(new byte[] {0, 0, 8, 1, 0, 0, 0, 100}, 0, labels, 0, 8);
+        Files.write(dir.resolve("train-labels-idx1-ubyte"), labels);
+        String reason = failureOf(job("gz-job", new DatasetSpec.Idx(dir.toString()), 784));
+        assertTrue(reason.contains("train-images-idx3-ubyte.gz") && reason.contains("offset"), reason);
+    }
+
     private static TrainingJob job(String id, DatasetSpec data, int inputs) {
         return TrainingJob.builder().jobId(id).model(new ModelSpec.Mlp(inputs, new int[] {8}, 10, 1))
                 .dataset(data).globalBatch(16).microBatches(2).steps(4).shards(2).build();

@@ -172,7 +172,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private void prepare(JobRun run) {
         active = run;
         context.pipeToSelf(CompletableFuture.supplyAsync(() -> startingState(run), blocking),
-                (prepared, error) -> prepared != null ? prepared : Prepared.failed(run, rootCause(error)));
+                (prepared, error) -> prepared != null ? prepared : Prepared.failed(run, unwrap(error)));
     }
 
     private Prepared startingState(JobRun run) {
@@ -500,8 +500,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (next != null) prepare(next);
     }
 
-    private static Throwable rootCause(Throwable t) {
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+    /**
+     * The failure inside {@code supplyAsync}'s CompletionException. Not the deepest cause: a
+     * DatasetException naming file and offset wraps the bare EOFException that triggered it.
+     */
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) t = t.getCause();
         return t;
     }
 }
