@@ -20,6 +20,7 @@ public final class ReferenceLoop {
     private final Model model;
     private final Dataset data;
     private final BatchPlan plan;
+    private final BatchPlan.Sampler sampler;
     private final OptimizerSpec optimizer;
     private final INDArray params;
     private final INDArray state;
@@ -30,6 +31,7 @@ public final class ReferenceLoop {
         this.model = model;
         this.data = data;
         this.plan = plan;
+        this.sampler = plan.sampler();
         this.optimizer = optimizer;
         this.params = model.initialParams();
         this.state = Nd4j.zeros(DataType.FLOAT, Math.max(1, optimizer.stateRows()), params.length());
@@ -46,7 +48,7 @@ public final class ReferenceLoop {
         INDArray sum = null;
         double lossSum = 0;
         for (int m = 0; m < plan.microBatches(); m++) {
-            GradientResult g = model.gradient(params, data.batch(plan.indices(step, m)));
+            GradientResult g = model.gradient(params, data.batch(sampler.indices(step, m)));
             lossSum += g.loss();
             if (sum == null) sum = g.gradient();
             else sum.addi(g.gradient());

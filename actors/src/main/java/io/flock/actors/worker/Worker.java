@@ -70,6 +70,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     private Model model;
     private Dataset train;
     private BatchPlan plan;
+    private BatchPlan.Sampler sampler;
     private INDArray params;
     private long step;
     private boolean[] pulled;
@@ -131,6 +132,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         train = datasets.train(a.job().dataset());
         model = a.job().model().build();
         plan = new BatchPlan(a.job().seed(), train.size(), a.job().globalBatch(), a.job().microBatches());
+        sampler = plan.sampler();
         params = Nd4j.zeros(DataType.FLOAT, model.numParams());
         shards = new EntityRef[a.shardBounds().length - 1];
         for (int s = 0; s < shards.length; s++) {
@@ -197,7 +199,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         int[] mine = new int[Math.max(0, count)];
         double[] losses = new double[mine.length];
         for (int i = 0, m = assignment.rank(); i < mine.length; i++, m += assignment.workers()) {
-            GradientResult g = model.gradient(params, train.batch(plan.indices(step, m)));
+            GradientResult g = model.gradient(params, train.batch(sampler.indices(step, m)));
             for (int s = 0; s < shards.length; s++) {
                 // A view, not a copy: nobody writes the gradient after this point; a local shard
                 // reads it in place and the wire serializer copies views it sends.

@@ -50,12 +50,54 @@ public record BatchPlan(long seed, int datasetSize, int globalBatch, int microBa
         return (step + 1) % stepsPerEpoch() == 0;
     }
 
-    /** Sample indices of micro-batch {@code m} of global step {@code step}. */
+    /**
+     * Sample indices of micro-batch {@code m} of global step {@code step}. Recomputes the epoch's
+     * permutation on every call; hot loops use a {@link #sampler()}, which yields the same indices.
+     */
     public int[] indices(long step, int m) {
+        checkMicroBatch(step, m);
+        return window(permutation(epochOf(step)), step, m);
+    }
+
+    /** A cursor over this plan that keeps the permutation of the epoch in use. */
+    public Sampler sampler() {
+        return new Sampler(this);
+    }
+
+    /**
+     * {@link #indices(long, int)} with the current epoch's permutation cached: computing it is
+     * a shuffle of the whole dataset, which per micro-batch would cost more than the copying
+     * around it. Not thread-safe: one per worker.
+     */
+    public static final class Sampler {
+        private final BatchPlan plan;
+        private long epoch = -1;
+        private int[] permutation;
+
+        private Sampler(BatchPlan plan) {
+            this.plan = plan;
+        }
+
+        /** Same as {@link BatchPlan#indices(long, int)}. */
+        public int[] indices(long step, int m) {
+            plan.checkMicroBatch(step, m);
+            long e = plan.epochOf(step);
+            if (e != epoch) {
+                permutation = plan.permutation(e);
+                epoch = e;
+            }
+            return plan.window(permutation, step, m);
+        }
+    }
+
+    private void checkMicroBatch(long step, int m) {
         if (step < 0 || m < 0 || m >= microBatches) {
             throw new IllegalArgumentException("no micro-batch " + m + " of step " + step + " (M=" + microBatches + ")");
         }
-        int[] perm = permutation(epochOf(step));
+    }
+
+    /** Micro-batch {@code m} of {@code step}: its window of the epoch's permutation. */
+    private int[] window(int[] perm, long step, int m) {
         int b = microBatchSize();
         int from = (int) (step % stepsPerEpoch()) * globalBatch + m * b;
         int[] out = new int[b];

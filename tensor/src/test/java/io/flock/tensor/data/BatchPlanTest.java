@@ -106,4 +106,17 @@ class BatchPlanTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    @Test
+    void sampler_acrossEpochs_yieldsTheSameIndicesAsThePureFunction() {
+        BatchPlan plan = new BatchPlan(9, 100, 20, 4);
+        BatchPlan.Sampler sampler = plan.sampler();
+        for (long step = 0; step < 3 * plan.stepsPerEpoch(); step++) {
+            for (int m = 0; m < plan.microBatches(); m++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(plan.indices(step, m), sampler.indices(step, m),
+                        "step " + step + " micro-batch " + m);
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(plan.indices(0, 1), sampler.indices(0, 1), "back to epoch 0");
+    }
 }
