@@ -7,10 +7,7 @@ import io.flock.actors.api.FlockNode;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -41,20 +38,12 @@ final class ClientNode {
     }
 
     private static void awaitUp(FlockNode node, Duration timeout) throws TimeoutException {
-        Cluster cluster = Cluster.get(node.system());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (cluster.selfMember().status() != MemberStatus.up()) {
-            if (System.nanoTime() > deadline) {
-                throw new TimeoutException("could not join the cluster through "
-                        + node.system().settings().config().getStringList("pekko.cluster.seed-nodes") + " within "
-                        + timeout.toSeconds() + " s; are the seed nodes running and reachable?");
-            }
-            try {
-                TimeUnit.MILLISECONDS.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new TimeoutException("interrupted while joining");
-            }
+        try {
+            node.awaitUp(timeout);
+        } catch (TimeoutException e) {
+            throw new TimeoutException("could not join the cluster through "
+                    + node.system().settings().config().getStringList("pekko.cluster.seed-nodes") + " within "
+                    + timeout.toSeconds() + " s; are the seed nodes running and reachable?");
         }
     }
 }

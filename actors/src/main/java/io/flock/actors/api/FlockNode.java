@@ -111,6 +111,21 @@ public final class FlockNode implements AutoCloseable {
         Cluster.get(system).manager().tell(Join.create(seed));
     }
 
+    /** Waits until this node itself is Up in the cluster (it joined through its seed nodes). */
+    public void awaitUp(Duration timeout) throws TimeoutException {
+        CompletableFuture<Void> up = new CompletableFuture<>();
+        org.apache.pekko.cluster.Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+                .registerOnMemberUp(() -> up.complete(null));
+        try {
+            up.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("waiting for Up failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TimeoutException("interrupted while waiting to be Up");
+        }
+    }
+
     /** Waits until this node sees {@code members} members Up. */
     public void awaitMembersUp(int members, Duration timeout) throws TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();

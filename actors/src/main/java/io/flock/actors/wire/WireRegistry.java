@@ -71,7 +71,7 @@ public final class WireRegistry {
         int id = FIRST_ID;
         for (Class<?> c : ARRAYS) kryo.register(c, id++);
         kryo.register(tensorClass(), new TensorSerializer(), id++);
-        kryo.register(actorRefClass(resolver), new ActorRefSerializer(resolver), id++);
+        kryo.register(actorRefClass(), new ActorRefSerializer(resolver), id++);
         for (Class<?> c : messageClasses()) kryo.register(c, id++);
         return kryo;
     }
@@ -97,7 +97,7 @@ public final class WireRegistry {
         return Nd4j.create(DataType.FLOAT, 1).getClass();
     }
 
-    private static Class<?> actorRefClass(ActorRefResolver resolver) {
+    private static Class<?> actorRefClass() {
         // The concrete typed ActorRef class of this Pekko build (an adapter over a classic ref).
         return org.apache.pekko.actor.typed.internal.adapter.ActorRefAdapter.class;
     }
