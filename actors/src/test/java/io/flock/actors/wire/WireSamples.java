@@ -104,6 +104,8 @@ final class WireSamples {
                 new Worker.GetReplica("j", 20, any),
                 new Worker.ReplicaCopy("j", 20, tensor, tensor, null, new long[] {0, 1}, null),
                 new Worker.ReplicaCopy("j", 20, null, null, null, null, "holds no replica"),
-                new Worker.SeedShards("j", any));
+                new Worker.SeedShards("j", any),
+                new Worker.Echo("j", tensor, 123456789L, any),
+                new Coordinator.Echoed("j", 48, 123456789L));
     }
 }
