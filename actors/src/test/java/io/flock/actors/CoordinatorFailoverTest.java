@@ -9,12 +9,15 @@ import io.flock.actors.api.TrainingEvent;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import io.flock.actors.api.Strategy;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The node running the coordinator singleton crashes mid-run. The singleton restarts on the
- * oldest survivor, adopts the job from the workers' assignments, re-syncs from the shards and
- * finishes on the fault-free trajectory. (The crashed node hosts no shards: shard replication
+ * The node running the coordinator singleton (and a worker) crashes mid-run. The singleton
+ * restarts on the oldest survivor, adopts the job from the workers' assignments, re-syncs (from
+ * the shards under ps-bsp, from the newest surviving replica under ring) and finishes on the
+ * fault-free trajectory. (The crashed node hosts no shards: shard replication
  * is separate work.)
  */
 class CoordinatorFailoverTest {
@@ -28,17 +31,27 @@ class CoordinatorFailoverTest {
         if (cluster != null) cluster.close();
     }
 
-    @Test
-    void coordinatorNodeCrashesMidRun_jobIsAdoptedAndEndsOnReferenceTrajectory() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Strategy.class, names = {"PS_BSP", "RING"})
+    void coordinatorNodeCrashesMidRun_jobIsAdoptedAndEndsOnReferenceTrajectory(Strategy strategy) throws Exception {
         cluster = LocalCluster.create(ConfigFactory.empty());
         cluster.addNode(1, false); // oldest: hosts the coordinator singleton and a worker, no shards
         cluster.addNode(1, true);
         cluster.addNode(1, true);
         List<TrainingEvent> events = new CopyOnWriteArrayList<>();
-        JobHandle handle = TestJobs.submitUntil(cluster, 1, TestJobs.job("failover", STEPS, 1, 3, 4), 15, events);
+        JobHandle handle = TestJobs.submitUntil(cluster, 1, TestJobs.job("failover", STEPS, 1, 3, 4, strategy), 15,
+                events);
         cluster.crash(0);
 
-        TestJobs.assertOnReferenceTrajectory(TestJobs.await(handle, events), events, 0, STEPS);
+        var result = TestJobs.await(handle, events);
+        if (strategy == Strategy.PS_BSP) {
+            TestJobs.assertOnReferenceTrajectory(result, events, 0, STEPS);
+        } else {
+            // The ring breaks at once with the dead node's worker, and the survivors roll forward to
+            // the newest replica: the step(s) they committed just before may have been reported to
+            // the dead coordinator only (docs/switching.md, "Known limits").
+            TestJobs.assertOnReferenceTrajectoryAfterCoordinatorLoss(result, events, STEPS, 2);
+        }
         assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).stream()
                 .anyMatch(m -> m.workers() == 2), "the adopted job went on with 2 workers: " + events);
     }
