@@ -21,8 +21,12 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 /**
  * The Pekko serializer for every {@link FlockMessage}: Kryo with registration required (see
  * {@link WireRegistry}), writing straight into Artery's buffers. Decoding failures — truncated
- * bytes, an unregistered class id, a corrupt length — surface as {@link NotSerializableException}
- * naming the problem; Artery logs and drops that one message and the node keeps running.
+ * bytes, an unregistered class id, a corrupt length, a manifest (Flock writes none), a registered
+ * value that is not a {@link FlockMessage} — surface as {@link NotSerializableException} naming the
+ * problem; Artery logs and drops that one message and the node keeps running. Lengths are checked
+ * against the bytes received before anything is allocated, and nesting is bounded
+ * ({@link WireRegistry#MAX_DEPTH}), so no input costs more memory or stack than its own size
+ * warrants (KryoFuzzTest).
  */
 public final class KryoSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
 
@@ -72,6 +76,7 @@ public final class KryoSerializer extends SerializerWithStringManifest implement
 
     @Override
     public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+        checkManifest(manifest, bytes.length);
         return read(new Input(bytes), bytes.length);
     }
 
@@ -80,7 +85,18 @@ public final class KryoSerializer extends SerializerWithStringManifest implement
         int size = buf.remaining();
         ByteBuffer view = buf.slice();
         buf.position(buf.limit());
+        checkManifest(manifest, size);
         return read(new ByteBufferInput(view), size);
+    }
+
+    /** Flock writes no manifest: one means another serializer, or another version of this one. */
+    private void checkManifest(String manifest, int size) throws NotSerializableException {
+        if (manifest != null && !manifest.isEmpty()) {
+            FlockMetrics.get(system).metrics().serializationError();
+            throw new NotSerializableException("cannot decode Flock message of " + size + " bytes: unexpected manifest '"
+                    + (manifest.length() <= 80 ? manifest : manifest.substring(0, 80) + "...")
+                    + "' (Flock's Kryo serializer writes none)");
+        }
     }
 
     private void write(Object o, Output out) {
@@ -109,18 +125,33 @@ public final class KryoSerializer extends SerializerWithStringManifest implement
         try {
             Object o = kryo.readClassAndObject(in);
             if (o == null) throw new NotSerializableException("Flock message of " + size + " bytes decoded to null");
+            if (!(o instanceof FlockMessage)) {
+                throw new NotSerializableException("Flock message of " + size + " bytes decoded to a "
+                        + o.getClass().getSimpleName() + ", which is a registered value but not a message");
+            }
             if (in.position() != size) {
                 throw new NotSerializableException("Flock message of " + size + " bytes has " + (size - in.position())
                         + " trailing bytes after a " + o.getClass().getSimpleName());
             }
             clean = true;
             return o;
-        } catch (KryoException | IllegalArgumentException | IndexOutOfBoundsException
-                 | NegativeArraySizeException | IllegalStateException | ClassCastException e) {
-            throw new NotSerializableException("cannot decode Flock message of " + size + " bytes: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // Kryo's own errors, and whatever a record's constructor or ND4J throws on values no
+            // sender wrote (IllegalArgumentException, NullPointerException, ArrayStoreException...).
+            throw new NotSerializableException("cannot decode Flock message of " + size + " bytes: " + describe(e));
         } finally {
             // A Kryo that failed mid-graph may hold partial state: drop it instead of reusing it.
             if (clean) pool.free(kryo);
         }
+    }
+
+    /** The exception's message, or its type where it has none; the innermost cause Kryo wrapped. */
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        Throwable cause = e.getCause();
+        if (e instanceof KryoException && cause != null && cause != e && (message == null || message.equals(cause.toString()))) {
+            return describe(cause);
+        }
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }
 }

@@ -36,6 +36,14 @@ public final class WireRegistry {
     /** First id used by Flock; Kryo reserves the ones below for primitives and String. */
     static final int FIRST_ID = 100;
 
+    /**
+     * Deepest nesting of objects Kryo reads. Flock's deepest message (a backup's shard image:
+     * HostBackup, ShardImage, Exported, PendingStep[], PendingStep, INDArray[], INDArray) nests 7;
+     * without a bound, a corrupt message that keeps naming records inside records would recurse
+     * until a StackOverflowError, which no serializer caller survives.
+     */
+    static final int MAX_DEPTH = 24;
+
     /** Protocol roots and value types, in registration order. Append only: ids follow order. */
     private static final List<Class<?>> ROOTS = List.of(
             TrainingJob.class, TrainingResult.class, Strategy.class,
@@ -66,15 +74,31 @@ public final class WireRegistry {
      * {@code resolver} may be null where no ActorRef is ever written (checkpoint files).
      */
     public static Kryo newKryo(ActorRefResolver resolver) {
-        Kryo kryo = new Kryo();
+        Kryo kryo = new Kryo(new IdsOnlyClassResolver(), null);
         kryo.setRegistrationRequired(true);
         kryo.setReferences(false);
+        kryo.setMaxDepth(MAX_DEPTH);
+        kryo.getRegistration(String.class).setSerializer(new BoundedReads.StringSerializer());
         int id = FIRST_ID;
-        for (Class<?> c : ARRAYS) kryo.register(c, id++);
+        for (Class<?> c : ARRAYS) {
+            if (c == String[].class) kryo.register(c, new BoundedReads.StringArraySerializer(), id++);
+            else boundArray(kryo.register(c, id++));
+        }
         kryo.register(tensorClass(), new TensorSerializer(), id++);
         kryo.register(actorRefClass(), new ActorRefSerializer(resolver), id++);
-        for (Class<?> c : messageClasses()) kryo.register(c, id++);
+        for (Class<?> c : messageClasses()) {
+            var registration = kryo.register(c, id++);
+            if (c.isArray()) boundArray(registration);
+        }
         return kryo;
+    }
+
+    /** Puts a length check in front of Kryo's array serializer (see {@link BoundedReads}). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void boundArray(com.esotericsoftware.kryo.Registration registration) {
+        Serializer serializer = registration.getSerializer();
+        registration.setSerializer(new BoundedReads.ArraySerializer<>(serializer,
+                BoundedReads.minElementBytes(registration.getType().getComponentType())));
     }
 
     /** All message and value classes reachable from the protocol roots, in id order. */
@@ -94,6 +118,10 @@ public final class WireRegistry {
         }
     }
 
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+    }
+
     private static Class<?> tensorClass() {
         return Nd4j.create(DataType.FLOAT, 1).getClass();
     }
@@ -101,6 +129,19 @@ public final class WireRegistry {
     private static Class<?> actorRefClass() {
         // The concrete typed ActorRef class of this Pekko build (an adapter over a classic ref).
         return org.apache.pekko.actor.typed.internal.adapter.ActorRefAdapter.class;
+    }
+
+    /**
+     * Kryo's resolver, minus class names: even with registration required, Kryo reads a class
+     * written by name (class varint 1) — an unbounded string, then {@code Class.forName} — before
+     * it finds the class unregistered. Flock writes registered ids only, so a name is refused unread.
+     */
+    private static final class IdsOnlyClassResolver extends com.esotericsoftware.kryo.util.DefaultClassResolver {
+        @Override
+        protected com.esotericsoftware.kryo.Registration readName(Input input) {
+            throw new com.esotericsoftware.kryo.KryoException(
+                    "a class given by name, not by registered id: Flock's wire accepts registered classes only");
+        }
     }
 
     /** Typed ActorRefs travel as their serialization-format string, resolved on arrival. */
@@ -120,7 +161,15 @@ public final class WireRegistry {
         @Override
         public ActorRef<?> read(Kryo kryo, Input input, Class<? extends ActorRef<?>> type) {
             if (resolver == null) throw new com.esotericsoftware.kryo.KryoException("an ActorRef cannot be read outside a running node");
-            return resolver.resolveActorRef(input.readString());
+            String path = BoundedReads.readString(input);
+            // Pekko's resolver assumes a well-formed path: null crashes the JVM (Unsafe string hash).
+            if (path == null || path.isEmpty()) throw new com.esotericsoftware.kryo.KryoException("an ActorRef has no path");
+            try {
+                org.apache.pekko.actor.ActorPaths.fromString(path);
+            } catch (Exception e) { // MalformedURLException, undeclared by the Scala signature
+                throw new com.esotericsoftware.kryo.KryoException("an ActorRef has a malformed path: " + abbreviate(path));
+            }
+            return resolver.resolveActorRef(path);
         }
     }
 

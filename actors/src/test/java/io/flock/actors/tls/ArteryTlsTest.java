@@ -9,6 +9,7 @@ import io.flock.actors.api.FlockNode;
 import io.flock.actors.api.LocalCluster;
 import io.flock.actors.api.TrainingJob;
 import io.flock.actors.api.TrainingResult;
+import io.flock.actors.wire.RawArtery;
 import io.flock.tensor.data.DatasetSpec;
 import io.flock.tensor.model.ModelSpec;
 import java.nio.file.Path;
@@ -60,6 +61,27 @@ class ArteryTlsTest {
                 }
                 assertEquals(0, members(stranger), "the untrusted node sees no cluster");
             }
+        }
+    }
+
+    @Test
+    void negativeFrameLengthOnTlsPort_neverReachesArteryFraming() throws Exception {
+        // On plain TCP these 9 bytes livelock Pekko 1.7.0's inbound stream (ArteryGarbageTest's
+        // disabled test); under TLS they are a failed handshake and nothing reaches the framing.
+        try (LocalCluster cluster = LocalCluster.start(2, 1, tls(dir.resolve("cluster"), "node1"));
+                var drops = new RawArtery.DropCounter()) {
+            var handle = cluster.node(0).submit(TrainingJob.builder().jobId("tls-garbage")
+                    .model(ModelSpec.Mlp.fashionMnist(7)).dataset(DatasetSpec.Synthetic.fashionMnistShaped(600, 100, 11))
+                    .globalBatch(60).microBatches(6).steps(20).shards(2).workers(2, 2).build());
+            for (FlockNode node : cluster.nodes()) {
+                int port = node.address().getPort().get();
+                RawArtery.send(port, RawArtery.negativeFrameLength(), false);
+                RawArtery.send(port, RawArtery.concat(RawArtery.negativeFrameLength(), new byte[64]), true);
+            }
+
+            assertEquals(20, handle.result().toCompletableFuture().get(120, TimeUnit.SECONDS).steps());
+            assertEquals(0, drops.drops(), "garbage reached Artery's decoder through TLS");
+            for (FlockNode node : cluster.nodes()) assertEquals(2, members(node), node.address() + " lost a member");
         }
     }
 

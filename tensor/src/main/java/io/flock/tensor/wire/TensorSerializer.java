@@ -90,6 +90,7 @@ public final class TensorSerializer extends Serializer<INDArray> {
     public INDArray read(Kryo kryo, Input input, Class<? extends INDArray> type) {
         DataType dtype = readDtype(input);
         long[] shape = readShape(input);
+        checkDimensions(dtype, shape);
         long length = lengthOf(shape);
         if (length == 0) return Nd4j.create(dtype, shape);
         long bytes = checkSize(input, dtype, shape, length);
@@ -115,6 +116,20 @@ public final class TensorSerializer extends Serializer<INDArray> {
             if (shape[k] < 0) throw new KryoException("tensor dimension " + k + " is negative: " + shape[k]);
         }
         return shape;
+    }
+
+    /**
+     * No dimension may exceed the size limit on its own, even where another is 0: ND4J would
+     * otherwise build an empty tensor of shape [0, 2^62] whose strides overflow.
+     */
+    private void checkDimensions(DataType dtype, long[] shape) {
+        long maxDim = maxBytes / dtype.width();
+        for (int k = 0; k < shape.length; k++) {
+            if (shape[k] > maxDim) {
+                throw new KryoException("tensor dimension " + k + " of shape " + Arrays.toString(shape) + " (" + dtype
+                        + ") exceeds the limit of " + maxBytes + " bytes");
+            }
+        }
     }
 
     private static long lengthOf(long[] shape) {

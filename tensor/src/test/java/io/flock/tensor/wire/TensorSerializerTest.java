@@ -126,6 +126,15 @@ class TensorSerializerTest {
     }
 
     @Test
+    void read_hugeDimensionBesideZero_refused() {
+        byte[] bytes = header(0, 2, 0, 1L << 62);
+
+        KryoException e = assertThrows(KryoException.class, () -> read(bytes));
+
+        assertContains(e.getMessage(), "tensor dimension 1 of shape [0, 4611686018427387904] (FLOAT) exceeds the limit");
+    }
+
+    @Test
     void read_dimensionLargerThanInput_refusedBeforeAllocating() {
         byte[] bytes = header(0, 1, 1 << 20);
 
