@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "flock", mixinStandardHelpOptions = true, versionProvider = FlockVersion.class,
         description = "Distributed training on a Pekko cluster.",
-        subcommands = {NodeCommand.class, TrainCommand.class, StatusCommand.class, DemoCommand.class, BenchCommand.class, ChaosCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {NodeCommand.class, TrainCommand.class, StatusCommand.class, SwitchStrategyCommand.class, DemoCommand.class, BenchCommand.class, ChaosCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class FlockCli implements Runnable {
 
     @Spec

@@ -124,4 +124,38 @@ class FlockCliTest {
         assertEquals(2, r.exitCode(), r.err());
         assertTrue(r.err().contains("shards must be positive"), r.err());
     }
+
+    @Test
+    void switch_unknownStrategy_isUsageErrorListingTheValidOnes() {
+        Run r = run("switch", "rung", "--seed-nodes", "127.0.0.1:1");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("unknown strategy 'rung'") && r.err().contains("ring"), r.err());
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void switch_runningJob_movesItToRingAndSaysFromWhichStep() throws Exception {
+        try (var cluster = io.flock.actors.api.LocalCluster.start(2, 1, com.typesafe.config.ConfigFactory.empty())) {
+            var job = io.flock.actors.api.TrainingJob.builder().jobId("cli-switch")
+                    .model(io.flock.tensor.model.ModelSpec.Mlp.fashionMnist(1))
+                    .dataset(io.flock.tensor.data.DatasetSpec.Synthetic.fashionMnistShaped(600, 100, 1))
+                    .globalBatch(60).microBatches(6).steps(2_000).shards(2).workers(2, 2).build();
+            var started = new java.util.concurrent.CompletableFuture<Void>();
+            var switched = new java.util.concurrent.CompletableFuture<io.flock.actors.api.TrainingEvent.StrategyChanged>();
+            var handle = cluster.node(0).submit(job, e -> {
+                if (e instanceof io.flock.actors.api.TrainingEvent.StepCompleted) started.complete(null);
+                if (e instanceof io.flock.actors.api.TrainingEvent.StrategyChanged c) switched.complete(c);
+            });
+            started.get(120, TimeUnit.SECONDS);
+            String seed = cluster.node(0).address().getHost().get() + ":" + cluster.node(0).address().getPort().get();
+
+            Run r = run("switch", "ring", "--seed-nodes", seed, "--port", "0");
+
+            assertEquals(0, r.exitCode(), r.err());
+            var change = switched.get(30, TimeUnit.SECONDS);
+            assertEquals(io.flock.actors.api.Strategy.RING, change.to());
+            assertTrue(r.out().contains("job cli-switch runs ring from step " + change.atStep()), r.out());
+            handle.result().toCompletableFuture().cancel(true);
+        }
+    }
 }
