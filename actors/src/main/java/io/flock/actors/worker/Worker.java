@@ -30,7 +30,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * compute the gradients of its micro-batches of step t, push each slice to its shard, report the
  * losses to the coordinator, go on with t + 1. Which micro-batches it computes follows from its
  * rank in the membership the coordinator sent; which samples they hold follows from the
- * {@link BatchPlan} alone.
+ * {@link BatchPlan} alone. Under ps-ssp / ps-asp an {@link SspStepper} runs the loop instead.
+ * {@link SetStepDelay} slows every step down by a fixed time (stragglers in tests and chaos runs).
  */
 public final class Worker extends AbstractBehavior<Worker.Command> {
 
@@ -51,6 +52,25 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
 
     /** Leave the job (it ended or this worker is no longer part of it). */
     public record Release(String jobId) implements Command {}
+
+    /**
+     * Wait {@code delay} after the parameters of each step arrived before computing it, from the
+     * next step on, under every strategy: a straggler on demand (tests, chaos runs, the auto
+     * policy's experiments). {@link Duration#ZERO} removes it.
+     */
+    public record SetStepDelay(Duration delay) implements Command {
+        public SetStepDelay {
+            if (delay == null || delay.isNegative()) throw new IllegalArgumentException("step delay must be >= 0: " + delay);
+        }
+    }
+
+    private record StepDelayElapsed(long pullRequest) implements Command {}
+
+    /** {@link SspStepper}'s pull retry timer. */
+    record SspRetryPulls(long request) implements Command {}
+
+    /** {@link SspStepper}'s step delay timer. */
+    record SspStepDelayElapsed(long request) implements Command {}
 
     private record WrappedShardReply(ParameterShard.Reply reply) implements Command {}
 
@@ -77,6 +97,9 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     private int pullsMissing;
     private long pullRequest;
     private long pullStartNanos;
+    private Duration stepDelay = Duration.ZERO;
+    /** The loop under ps-ssp / ps-asp; null under ps-bsp. */
+    private SspStepper ssp;
 
     private Worker(ActorContext<Command> context, TimerScheduler<Command> timers, DatasetCache datasets) {
         super(context);
@@ -100,6 +123,10 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                 .onMessage(RetryPulls.class, this::onRetryPulls)
                 .onMessage(Release.class, this::onRelease)
                 .onMessage(ReportAssignment.class, this::onReportAssignment)
+                .onMessage(SetStepDelay.class, this::onSetStepDelay)
+                .onMessage(StepDelayElapsed.class, this::onStepDelayElapsed)
+                .onMessage(SspRetryPulls.class, this::onSspRetryPulls)
+                .onMessage(SspStepDelayElapsed.class, this::onSspStepDelayElapsed)
                 .build();
     }
 
@@ -123,6 +150,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         }
         context.getLog().info("{}: rank {} of {} in job {} from step {}", name, a.rank(), a.workers(), a.jobId(),
                 a.startStep());
+        if (startSsp(a, newJob)) return this;
         startStep(a.startStep());
         return this;
     }
@@ -154,6 +182,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     }
 
     private Behavior<Command> onShardReply(WrappedShardReply wrapped) {
+        if (ssp != null && ssp.onReply(wrapped.reply())) return this;
         if (wrapped.reply() instanceof ParameterShard.Lost lost && assignment != null
                 && lost.jobId().equals(assignment.jobId())) {
             coordinator.tell(new Coordinator.WorkerFailed(lost.jobId(), assignment.rank(), lost.reason()));
@@ -176,6 +205,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             timers.cancel(new RetryPulls(step));
             FlockMetrics.get(context.getSystem()).metrics().recordSync(assignment.job().strategy(),
                     (System.nanoTime() - pullStartNanos) / 1e9, params.length() * params.dataType().width());
+            if (delayStep()) return this;
             computeAndPush();
             startStep(step + 1);
         }
@@ -227,7 +257,56 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             train = null;
             params = null;
             pulled = null;
+            ssp = null;
         }
+        return this;
+    }
+
+    /** Under ps-ssp / ps-asp: (re)starts the {@link SspStepper} and returns true; false under ps-bsp. */
+    private boolean startSsp(Assignment a, boolean newJob) {
+        if (!a.job().strategy().appliesOnArrival()) {
+            ssp = null;
+            return false;
+        }
+        timers.cancel(new RetryPulls(step));
+        pulled = null;
+        if (newJob || ssp == null) {
+            ssp = new SspStepper(context, timers, model, train, plan, sampler, shards, params, shardReplies,
+                    () -> stepDelay);
+        }
+        ssp.start(a, coordinator);
+        return true;
+    }
+
+    private Behavior<Command> onSetStepDelay(SetStepDelay set) {
+        context.getLog().info("{}: step delay {} ms", name, set.delay().toMillis());
+        stepDelay = set.delay();
+        return this;
+    }
+
+    /** With a step delay set: computes the pulled step once it elapsed (returns true); else false. */
+    private boolean delayStep() {
+        if (stepDelay.isZero()) return false;
+        timers.startSingleTimer(new StepDelayElapsed(pullRequest), stepDelay);
+        return true;
+    }
+
+    private Behavior<Command> onStepDelayElapsed(StepDelayElapsed elapsed) {
+        if (assignment != null && ssp == null && pulled != null && pullsMissing == 0
+                && elapsed.pullRequest() == pullRequest) {
+            computeAndPush();
+            startStep(step + 1);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onSspRetryPulls(SspRetryPulls retry) {
+        if (ssp != null) ssp.onRetry(retry.request());
+        return this;
+    }
+
+    private Behavior<Command> onSspStepDelayElapsed(SspStepDelayElapsed elapsed) {
+        if (ssp != null) ssp.onDelayElapsed(elapsed.request());
         return this;
     }
 }
