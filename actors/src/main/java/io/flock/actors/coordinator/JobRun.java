@@ -40,6 +40,8 @@ final class JobRun {
     long numParams;
     long[] shardBounds;
     int shardsInitialized;
+    /** Shards that confirmed the job's strategy (ps-ssp / ps-asp jobs switch their shards after Init). */
+    int shardsSwitched;
     long membershipEpoch;
     List<ActorRef<Worker.Command>> workers = new ArrayList<>();
     long nextStepToReport;
@@ -52,6 +54,8 @@ final class JobRun {
     boolean resume;
     /** Checkpoint writers in flight; stopped when the job ends. */
     final List<ActorRef<?>> checkpointWriters = new ArrayList<>();
+    /** Gradient audits in flight (ps-ssp / ps-asp); stopped when the job ends. */
+    final List<ActorRef<?>> audits = new ArrayList<>();
     long startNanos;
     long lastStepNanos;
     double lastLoss = Double.NaN;
@@ -111,6 +115,47 @@ final class JobRun {
             }
         }
         return step == nextStepToReport;
+    }
+
+    /**
+     * Under ps-ssp / ps-asp: which micro-batches of the steps from {@link #nextStepToReport} on were
+     * reported (a worker reports a clock only once every shard acknowledged it); every step below
+     * {@link #nextStepToReport} was reported whole.
+     */
+    Map<Long, boolean[]> reportedAbove() {
+        Map<Long, boolean[]> out = new HashMap<>();
+        steps.forEach((step, agg) -> {
+            if (step >= nextStepToReport) out.put(step, agg.seen.clone());
+        });
+        return out;
+    }
+
+    /**
+     * Under ps-ssp / ps-asp, before a re-sync from {@code from}: steps below it are whole on every
+     * shard, though some reports may still be on their way (or lost with a worker). Returns their
+     * events, with the mean loss of the micro-batches reported (NaN when none was), and moves
+     * {@link #nextStepToReport} to {@code from}.
+     */
+    List<TrainingEvent.StepCompleted> completeBelow(long from, long nowNanos) {
+        List<TrainingEvent.StepCompleted> done = new ArrayList<>();
+        while (nextStepToReport < from && nextStepToReport < totalSteps) {
+            StepAgg agg = steps.remove(nextStepToReport);
+            double sum = 0;
+            int n = 0;
+            for (int m = 0; agg != null && m < agg.seen.length; m++) {
+                if (agg.seen[m]) {
+                    sum += agg.losses[m];
+                    n++;
+                }
+            }
+            double seconds = Math.max(1e-9, (nowNanos - lastStepNanos) / 1e9);
+            lastStepNanos = nowNanos;
+            lastLoss = n == 0 ? Double.NaN : sum / n;
+            long step = nextStepToReport++;
+            done.add(new TrainingEvent.StepCompleted(id(), step, plan.epochOf(step), lastLoss,
+                    job.globalBatch() / seconds, workers.size()));
+        }
+        return done;
     }
 
     /** If the next step in order has all its micro-batches, removes it and returns its event; else null. */
