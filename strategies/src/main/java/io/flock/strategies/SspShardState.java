@@ -34,10 +34,12 @@ public final class SspShardState {
     /**
      * A copy of the applied state. {@code firstClock}: the clock this state started at (clocks
      * below it were applied before, e.g. under BSP); {@code complete}: see {@link #complete()};
-     * {@code seen} lists the (clock·M + m) keys applied at or above {@code complete}.
+     * {@code seen} lists the (clock·M + m) keys applied at or above {@code complete};
+     * {@code stepsBefore} is the applied-step log of the BSP state it was switched from (empty if none).
      */
     public record Exported(INDArray params, INDArray optimizerState, long firstClock, long complete, long applied,
-            long acknowledged, long serverClock, long maxStaleness, long stalenessSum, long[] seen) {}
+            long acknowledged, long serverClock, long maxStaleness, long stalenessSum, long[] seen,
+            long[] stepsBefore) {}
 
     private final OptimizerSpec optimizer;
     private final int microBatches;
@@ -45,6 +47,7 @@ public final class SspShardState {
     private final INDArray optimizerState;
     private final TreeSet<Long> seen = new TreeSet<>();
     private final long firstClock;
+    private long[] stepsBefore = new long[0];
     private long complete;
     private long applied;
     private long acknowledged;
@@ -86,39 +89,47 @@ public final class SspShardState {
         s.maxStaleness = e.maxStaleness();
         s.stalenessSum = e.stalenessSum();
         for (long k : e.seen()) s.seen.add(k);
+        s.stepsBefore = e.stepsBefore().clone();
         return s;
     }
 
     /**
      * Switches a BSP shard to SSP at its version: the BSP state must hold no gradients of an
      * unapplied step (a quiesced step boundary). The new state starts at clock = version, with
-     * the same parameters and optimizer state (copied from {@code bsp}).
+     * the same parameters and optimizer state (copied from {@code bsp}); its applied-step log is
+     * kept for {@link #toBsp()}.
      */
     public static SspShardState fromBsp(BspShardState.Exported bsp, OptimizerSpec optimizer, int microBatches) {
         if (bsp.pending().length > 0) {
             throw new IllegalStateException("BSP state holds gradients of step " + bsp.pending()[0].step()
                     + ": switch only at a step boundary with no step pending");
         }
-        return new SspShardState(bsp.params(), bsp.optimizerState(), optimizer, microBatches, bsp.version());
+        SspShardState s = new SspShardState(bsp.params(), bsp.optimizerState(), optimizer, microBatches,
+                bsp.version());
+        s.stepsBefore = bsp.appliedSteps().clone();
+        return s;
     }
 
     /**
      * This state as a BSP shard at version {@link #complete()}: only when {@link #quiesced()}
      * (every applied gradient belongs to a whole clock). The BSP state carries no one-version
-     * history and an empty applied-step log: the steps before it were applied under SSP.
+     * history; its applied-step log is the one this state was switched from followed by the clocks
+     * applied here, {@code firstClock}..complete-1 (each whole).
      */
     public BspShardState.Exported toBsp() {
         if (!quiesced()) {
             throw new IllegalStateException(seen.size() + " gradient(s) of clocks at or above " + complete
                     + " are applied: switch only when every applied clock is whole");
         }
-        return new BspShardState.Exported(complete, params.dup(), optimizerState.dup(), null, new long[0],
+        long[] log = java.util.stream.LongStream.concat(java.util.Arrays.stream(stepsBefore),
+                java.util.stream.LongStream.range(firstClock, complete)).toArray();
+        return new BspShardState.Exported(complete, params.dup(), optimizerState.dup(), null, log,
                 new BspShardState.PendingStep[0]);
     }
 
     public Exported export() {
         return new Exported(params.dup(), optimizerState.dup(), firstClock, complete, applied, acknowledged,
-                serverClock, maxStaleness, stalenessSum, appliedAbove());
+                serverClock, maxStaleness, stalenessSum, appliedAbove(), stepsBefore.clone());
     }
 
     /** Applies the gradient slice of micro-batch {@code m} computed at clock {@code clock}, unless seen. */

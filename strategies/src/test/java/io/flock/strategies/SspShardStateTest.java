@@ -124,6 +124,17 @@ class SspShardStateTest {
         assertArrayEquals(new float[] {-5, -5}, bsp.params().toFloatVector(), "-2 under SSP, then the mean 3");
     }
 
+    @Test
+    void bspToSspToBsp_carriesTheAppliedStepLog() {
+        BspShardState bsp = new BspShardState(filled(0), Nd4j.zeros(DataType.FLOAT, 1, 2), SGD, 1, 0);
+        bsp.push(0, 0, filled(1));
+        bsp.push(1, 0, filled(1));
+        SspShardState s = SspShardState.restore(SspShardState.fromBsp(bsp.export(), SGD, 1).export(), SGD, 1);
+        s.push(2, 0, filled(1));
+        s.push(3, 0, filled(1));
+        assertArrayEquals(new long[] {0, 1, 2, 3}, s.toBsp().appliedSteps());
+    }
+
     /**
      * Property: the gate a shard applies under SSP — a worker may start clock c once
      * {@code complete() >= c - s} — keeps every observed staleness within s, on random schedules

@@ -35,7 +35,7 @@ final class WireSamples {
                 new io.flock.strategies.BspShardState.PendingStep[] {pending});
         var image = new io.flock.actors.shard.ShardImage("j", 1, OptimizerSpec.Adam.of(1e-3), 6, exported);
         var sspExported = new io.flock.strategies.SspShardState.Exported(tensor, tensor, 2, 4, 13, 15, 5, 2, 7,
-                new long[] {25, 27});
+                new long[] {25, 27}, new long[] {0, 1});
         var sspImage = new io.flock.actors.shard.ShardImage.Ssp(3, sspExported);
         return List.of(
                 job, result, Strategy.PS_BSP, assignment,
