@@ -20,16 +20,23 @@ public final class Replica {
     private final OptimizerSpec optimizer;
     private final INDArray params;
     private final INDArray optimizerState;
+    private final List<Long> appliedSteps;
     private INDArray previous;
     private long version;
 
-    /** @param params and optimizerState [rows, n] are owned (mutated) from now on */
-    public Replica(INDArray params, INDArray optimizerState, INDArray previous, OptimizerSpec optimizer, long version) {
+    /**
+     * @param params        and optimizerState [rows, n] are owned (mutated) from now on
+     * @param appliedSteps  the steps applied so far, in order (the shards' log this replica continues)
+     */
+    public Replica(INDArray params, INDArray optimizerState, INDArray previous, OptimizerSpec optimizer, long version,
+            long[] appliedSteps) {
         this.params = params;
         this.optimizerState = optimizerState;
         this.previous = previous;
         this.optimizer = optimizer;
         this.version = version;
+        this.appliedSteps = new ArrayList<>(appliedSteps.length + 64);
+        for (long s : appliedSteps) this.appliedSteps.add(s);
     }
 
     /** PS → peer-to-peer: the replica the shards' exports (in shard order, same version) make up. */
@@ -45,7 +52,7 @@ public final class Replica {
                 : Nd4j.concat(0, shards.stream().map(BspShardState.Exported::previous).toArray(INDArray[]::new));
         return new Replica(concat(0, shards.stream().map(BspShardState.Exported::params).toList()),
                 concat(1, shards.stream().map(BspShardState.Exported::optimizerState).toList()), previous, optimizer,
-                version);
+                version, shards.get(0).appliedSteps());
     }
 
     private static INDArray concat(int dim, List<INDArray> parts) {
@@ -54,11 +61,11 @@ public final class Replica {
 
     /**
      * Peer-to-peer → PS: exports for shards owning [bounds[s], bounds[s+1]), ready for
-     * {@link BspShardState#restore}. {@code appliedSteps} of each is the steps this run applied
-     * while peer-to-peer was in force, [from, version).
+     * {@link BspShardState#restore}. Each carries this replica's whole applied-step log: the
+     * shards' log before the switch followed by the steps applied peer-to-peer.
      */
-    public List<BspShardState.Exported> toShards(long[] bounds, long appliedFrom) {
-        long[] steps = java.util.stream.LongStream.range(appliedFrom, version).toArray();
+    public List<BspShardState.Exported> toShards(long[] bounds) {
+        long[] steps = appliedSteps();
         List<BspShardState.Exported> out = new ArrayList<>();
         for (int s = 0; s + 1 < bounds.length; s++) {
             var cols = NDArrayIndex.interval(bounds[s], bounds[s + 1]);
@@ -70,12 +77,34 @@ public final class Replica {
         return out;
     }
 
-    /** Applies one step's mean gradient (from {@link RingAllReduce} or {@link TreeReduce}). */
-    public void apply(INDArray mean) {
+    /**
+     * Applies step {@code step}'s mean gradient (from {@link RingAllReduce} or {@link TreeReduce})
+     * and records it in the applied-step log. Refuses any step but the next one: a step applied
+     * twice or skipped would silently leave the trajectory.
+     */
+    public void apply(long step, INDArray mean) {
+        if (step != version) {
+            throw new IllegalStateException("replica at version " + version + " cannot apply step " + step);
+        }
         if (previous == null) previous = params.dup();
         else previous.assign(params);
         optimizer.apply(params, mean, optimizerState, version);
+        appliedSteps.add(step);
         version++;
+    }
+
+    /** The steps applied, in order (continuing the log of the shards it came from). */
+    public long[] appliedSteps() {
+        return appliedSteps.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** The parameters before the last applied step (null before the first). */
+    public INDArray previous() {
+        return previous;
+    }
+
+    public OptimizerSpec optimizer() {
+        return optimizer;
     }
 
     /** Steps applied; the parameters are those after step {@code version - 1}. */
@@ -95,6 +124,6 @@ public final class Replica {
     /** A deep copy, e.g. one per ring member. */
     public Replica copy() {
         return new Replica(params.dup(), optimizerState.dup(), previous == null ? null : previous.dup(), optimizer,
-                version);
+                version, appliedSteps());
     }
 }

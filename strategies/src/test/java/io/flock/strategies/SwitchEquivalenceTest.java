@@ -75,7 +75,6 @@ class SwitchEquivalenceTest {
         List<BspShardState> shards = new ArrayList<>();
         List<Replica> replicas;
         long step;
-        long peerToPeerSince;
 
         SwitchingJob(int workers) {
             this.workers = workers;
@@ -109,11 +108,12 @@ class SwitchEquivalenceTest {
                 replicas = new ArrayList<>();
                 for (int w = 0; w < workers; w++) replicas.add(r.copy());
                 shards = null;
-                peerToPeerSince = step;
             } else if (mode == Mode.PS && shards == null) {
-                shards = replicas.get(random.nextInt(workers)).toShards(bounds, peerToPeerSince).stream()
+                shards = replicas.get(random.nextInt(workers)).toShards(bounds).stream()
                         .map(e -> BspShardState.restore(e, ADAM, PLAN.microBatches())).toList();
                 replicas = null;
+                List<Long> expected = java.util.stream.LongStream.range(0, step).boxed().toList();
+                for (BspShardState shard : shards) assertEquals(expected, shard.appliedSteps(), "log survives the switch");
             }
         }
 
@@ -137,7 +137,7 @@ class SwitchEquivalenceTest {
             } else {
                 TreeReduceTest.simulate(workers, step, grads, step).forEach(member -> means.add(member.result()));
             }
-            for (int w = 0; w < workers; w++) replicas.get(w).apply(means.get(w));
+            for (int w = 0; w < workers; w++) replicas.get(w).apply(step, means.get(w));
             for (Replica r : replicas) {
                 assertArrayEquals(replicas.get(0).params().toFloatVector(), r.params().toFloatVector(), "replicas agree");
             }
