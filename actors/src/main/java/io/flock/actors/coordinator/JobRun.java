@@ -134,10 +134,12 @@ final class JobRun {
      * Under ps-ssp / ps-asp, before a re-sync from {@code from}: steps below it are whole on every
      * shard, though some reports may still be on their way (or lost with a worker). Returns their
      * events, with the mean loss of the micro-batches reported (NaN when none was), and moves
-     * {@link #nextStepToReport} to {@code from}.
+     * {@link #nextStepToReport} to {@code from}. Nothing for a job just adopted after a failover:
+     * the previous coordinator reported what came before.
      */
     List<TrainingEvent.StepCompleted> completeBelow(long from, long nowNanos) {
         List<TrainingEvent.StepCompleted> done = new ArrayList<>();
+        if (firstVersion < 0 && nextStepToReport == 0) return done;
         while (nextStepToReport < from && nextStepToReport < totalSteps) {
             StepAgg agg = steps.remove(nextStepToReport);
             double sum = 0;
