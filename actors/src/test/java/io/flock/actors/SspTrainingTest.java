@@ -56,6 +56,8 @@ class SspTrainingTest {
                 "the 3 workers kept their micro-batches throughout");
 
         Histogram staleness = Histogram.scrape(cluster.nodes());
+        System.out.printf("ssp staleness: %s; loss %.4f -> %.4f; %d ms%n", staleness, loss[0], loss[1],
+                result.elapsedMillis());
         assertEquals(STEPS * TestJobs.MICRO_BATCHES * 2, staleness.count, "every gradient slice applied once, observed");
         assertEquals(staleness.count, staleness.atMost(STALENESS), "no staleness above s = " + STALENESS);
         assertTrue(staleness.atMost(0) < staleness.count && staleness.sum > 0, "some gradients were stale: " + staleness);
@@ -77,6 +79,7 @@ class SspTrainingTest {
         assertFalse(events.stream().anyMatch(TrainingEvent.Failed.class::isInstance));
         assertEquals(30, TestJobs.eventsOf(events, TrainingEvent.StepCompleted.class).size());
         Histogram staleness = Histogram.scrape(cluster.nodes());
+        System.out.printf("asp staleness: %s; %d ms%n", staleness, result.elapsedMillis());
         assertEquals(30L * TestJobs.MICRO_BATCHES * 2, staleness.count);
         assertTrue(staleness.atMost(4) < staleness.count, "the fast worker ran far ahead: " + staleness);
     }

@@ -343,8 +343,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         run.membershipEpoch++;
         run.phase = JobRun.Phase.RUNNING;
         run.paused = false;
-        // Steps before `from` are applied everywhere; an adopted job reports from there on.
         if (run.job.strategy().appliesOnArrival()) reportWholeBelow(run, from);
+        // Steps before `from` are applied everywhere; an adopted job reports from there on.
         run.nextStepToReport = Math.max(run.nextStepToReport, from);
         if (from >= run.totalSteps) {
             // Adopted after the last step was applied: only the final evaluation is missing.
