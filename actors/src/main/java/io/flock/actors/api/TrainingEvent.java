@@ -44,8 +44,8 @@ public sealed interface TrainingEvent extends FlockMessage {
     /**
      * Under ps-ssp / ps-asp, after a membership change: the coordinator checked the gradients whose
      * acknowledgement it had seen reported — {@code acknowledged} (clock, micro-batch) pairs — against
-     * every shard's applied state; {@code missing} of them were not applied on some shard (the job
-     * fails when that is not 0). {@code recoveredShards} shards answered from a primary that had
+     * every shard's applied state; {@code missing} counts the (shard, gradient) pairs not applied
+     * (the job fails when that is not 0). {@code recoveredShards} shards answered from a primary that had
      * recovered its backup's state.
      */
     record GradientsAudited(String jobId, long epoch, long acknowledged, long missing, int recoveredShards)
