@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * PS-SSP under crashes (abrupt ActorSystem termination mid-run). A gradient is acknowledged to its
+ * PS-SSP under membership changes: crashes (abrupt ActorSystem termination mid-run) and a join. A gradient is acknowledged to its
  * worker only once the shard's backup holds it, and a worker reports a clock only once all of its
  * gradients are acknowledged; at every re-sync the coordinator audits the reported gradients
  * against every shard's applied state (after a primary's crash: the state recovered from the
@@ -69,6 +69,20 @@ class SspFailoverTest {
         List<TrainingEvent.GradientsAudited> audits = audits(before);
         assertTrue(audits.stream().anyMatch(a -> a.acknowledged() >= (CRASH_AFTER + 1) * TestJobs.MICRO_BATCHES),
                 "an audit covered every clock reported before the crash: " + audits);
+    }
+
+    @Test
+    void workerNodeJoins_takesPartFromTheResync() throws Exception {
+        cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
+        JobHandle handle = TestJobs.submitUntil(cluster, 0,
+                TestJobs.staleJob("ssp-join", Strategy.PS_SSP, 2, STEPS, 1, 3, 4), CRASH_AFTER, events);
+        int before = events.size();
+        cluster.addNode(1, false);
+
+        assertCompletedWithEveryClock(TestJobs.await(handle, events));
+        assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).stream()
+                .anyMatch(m -> m.workers() == 3), "the joiner took part: " + events);
+        audits(before);
     }
 
     private void assertCompletedWithEveryClock(TrainingResult result) {

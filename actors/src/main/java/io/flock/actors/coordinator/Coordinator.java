@@ -106,6 +106,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private record ShardReplied(ParameterShard.Reply reply) implements Command {}
 
+    /** Re-ask the shards that have not told their version in re-sync round {@code round}. */
+    private record ResyncRetry(String jobId, long round) implements Command {}
+
+    /**
+     * A GetVersion can be lost: sent through a shard region that has not yet noticed that the
+     * shard's node was removed. Re-syncs re-ask unanswered shards this often.
+     */
+    private static final Duration RESYNC_RETRY = Duration.ofSeconds(2);
+
     private record WorkersChanged(Receptionist.Listing listing) implements Command {}
 
     private record MemberRemoved(ClusterEvent.MemberRemoved event) implements Command {}
@@ -156,6 +165,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(StepDone.class, this::onStepDone)
                 .onMessage(Evaluated.class, this::onEvaluated)
                 .onMessage(SspAudited.class, this::onSspAudited)
+                .onMessage(ResyncRetry.class, this::onResyncRetry)
                 .onMessage(WorkerFailed.class, this::onWorkerFailed)
                 .onMessage(AssignmentReport.class, this::onAssignmentReport)
                 .onMessage(CheckpointNow.class, this::onCheckpointNow)
@@ -334,6 +344,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.GetVersion(run.id(), shardReplies));
         }
         if (run.job.strategy().appliesOnArrival()) audit(run);
+        context.scheduleOnce(RESYNC_RETRY, context.getSelf(), new ResyncRetry(run.id(), ++run.resyncRound));
     }
 
     private void startWorkers(JobRun run, long from) {
@@ -511,6 +522,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         active = null;
         JobRun next = queued.poll();
         if (next != null) prepare(next);
+    }
+
+    private Behavior<Command> onResyncRetry(ResyncRetry retry) {
+        JobRun run = active;
+        if (run == null || !run.id().equals(retry.jobId()) || run.phase != JobRun.Phase.SYNCING
+                || retry.round() != run.resyncRound) {
+            return this;
+        }
+        for (int s = 0; s < run.job.shards(); s++) {
+            if (run.shardVersions[s] >= 0) continue;
+            context.getLog().debug("job {}: shard {} has not told its version yet; asking again", run.id(), s);
+            ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.GetVersion(run.id(), shardReplies));
+        }
+        context.scheduleOnce(RESYNC_RETRY, context.getSelf(), retry);
+        return this;
     }
 
     /** ps-ssp / ps-asp jobs: after Init every shard switches to the job's strategy, then workers start. */

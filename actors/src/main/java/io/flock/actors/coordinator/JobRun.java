@@ -49,6 +49,8 @@ final class JobRun {
     long firstVersion;
     /** Per shard, the version reported while SYNCING (-1 = not yet). */
     long[] shardVersions;
+    /** Counts re-syncs, so that a retry timer of an earlier one is recognised as stale. */
+    long resyncRound;
     boolean paused;
     /** Start from the newest valid checkpoint (set at submit). */
     boolean resume;

@@ -18,7 +18,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * (workers report a clock only once every shard acknowledged it, and a shard acknowledges only
  * what its backup holds) must be applied in every shard's current state — after a shard primary's
  * crash, the state it recovered from its backup. Answers {@link Coordinator.SspAudited} and stops;
- * a receive timeout turns a silent shard into an error value.
+ * unanswered shards are asked again every 2 s, and a shard still silent after the timeout turns
+ * into an error value.
  */
 final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
 
@@ -26,7 +27,11 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
 
     private record FromShard(ParameterShard.Reply reply) implements Msg {}
 
-    private record Timeout() implements Msg {}
+
+    /** Re-ask the shards that have not answered (a request can be lost while a shard moves). */
+    private record Retry() implements Msg {}
+
+    private static final Duration RETRY = Duration.ofSeconds(2);
 
     private final Assignment layout;
     private final long firstClock;
@@ -35,6 +40,9 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
     private final ActorRef<Coordinator.Command> replyTo;
     private final int microBatches;
     private final boolean[] answered;
+    private final ActorRef<ParameterShard.Reply> self;
+    private final Duration timeout;
+    private final long deadline;
     private int missingShards;
     private long lost;
     private int recovered;
@@ -51,12 +59,28 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
         this.microBatches = layout.job().microBatches();
         this.answered = new boolean[layout.shardBounds().length - 1];
         this.missingShards = answered.length;
-        ActorRef<ParameterShard.Reply> self = ctx.messageAdapter(ParameterShard.Reply.class, FromShard::new);
+        this.self = ctx.messageAdapter(ParameterShard.Reply.class, FromShard::new);
+        this.timeout = timeout;
+        this.deadline = System.nanoTime() + timeout.toNanos();
+        ask();
+    }
+
+    private void ask() {
         for (int s = 0; s < answered.length; s++) {
-            ParameterShard.ref(ctx.getSystem(), layout.jobId(), s)
-                    .tell(new ParameterShard.GetSspProgress(layout.jobId(), 0, false, self));
+            if (!answered[s]) {
+                ParameterShard.ref(getContext().getSystem(), layout.jobId(), s)
+                        .tell(new ParameterShard.GetSspProgress(layout.jobId(), 0, false, self));
+            }
         }
-        ctx.setReceiveTimeout(timeout, new Timeout());
+        getContext().scheduleOnce(RETRY, getContext().getSelf(), new Retry());
+    }
+
+    private Behavior<Msg> onRetry() {
+        if (System.nanoTime() > deadline) {
+            return done(missingShards + " shard(s) did not report their progress within " + timeout.toSeconds() + " s");
+        }
+        ask();
+        return this;
     }
 
     /**
@@ -75,7 +99,7 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
     public Receive<Msg> createReceive() {
         return newReceiveBuilder()
                 .onMessage(FromShard.class, this::onShard)
-                .onMessage(Timeout.class, t -> done(missingShards + " shard(s) did not report their progress"))
+                .onMessage(Retry.class, r -> onRetry())
                 .build();
     }
 
