@@ -9,13 +9,17 @@ import io.flock.actors.api.TrainingEvent;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import io.flock.actors.api.Strategy;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * BSP under worker churn: a worker node that crashes mid-run, one that joins, one that leaves.
- * Each run must end on the fault-free single-process trajectory (relative L2 ≤ 1e-5), with
- * every step reported once and in order. The nodes that come and go host no shards
- * ({@code flock.node.host-shards = off}); shard replication is separate work.
+ * BSP under worker churn, with the parameter server and with ring all-reduce: a worker node
+ * that crashes mid-run, one that joins, one that leaves. Each run must end on the fault-free
+ * single-process trajectory (relative L2 ≤ 1e-5), with every step reported once and in order,
+ * and the shards' applied-step logs (checked by the final evaluation) holding every step once.
+ * The nodes that come and go host no shards ({@code flock.node.host-shards = off}); shard
+ * failures are {@link ShardFailoverTest}'s.
  */
 class ElasticWorkersTest {
 
@@ -29,11 +33,12 @@ class ElasticWorkersTest {
         if (cluster != null) cluster.close();
     }
 
-    @Test
-    void workerNodeCrashesMidRun_survivorsTakeOverItsMicroBatches() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Strategy.class, names = {"PS_BSP", "RING"})
+    void workerNodeCrashesMidRun_survivorsTakeOverItsMicroBatches(Strategy strategy) throws Exception {
         cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
         cluster.addNode(1, false);
-        var result = TestJobs.submitUntil(cluster, 0, TestJobs.job("crash", STEPS, 1, 3, 4), 15, events);
+        var result = TestJobs.submitUntil(cluster, 0, TestJobs.job("crash", STEPS, 1, 3, 4, strategy), 15, events);
         cluster.crash(2);
 
         TestJobs.assertOnReferenceTrajectory(TestJobs.await(result, events), events, 0, STEPS);
@@ -42,10 +47,11 @@ class ElasticWorkersTest {
                 .anyMatch(m -> m.workers() == 2), "the job went on with the 2 survivors: " + events);
     }
 
-    @Test
-    void nodeJoinsMidRun_takesPartFromTheNextBoundary() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Strategy.class, names = {"PS_BSP", "RING"})
+    void nodeJoinsMidRun_takesPartFromTheNextBoundary(Strategy strategy) throws Exception {
         cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
-        var result = TestJobs.submitUntil(cluster, 0, TestJobs.job("join", STEPS, 1, 3, 4), 20, events);
+        var result = TestJobs.submitUntil(cluster, 0, TestJobs.job("join", STEPS, 1, 3, 4, strategy), 20, events);
         cluster.addNode(1, false);
 
         TestJobs.assertOnReferenceTrajectory(TestJobs.await(result, events), events, 0, STEPS);
@@ -54,11 +60,12 @@ class ElasticWorkersTest {
                 .anyMatch(m -> m.workers() == 3), "the joiner took part: " + events);
     }
 
-    @Test
-    void nodeLeavesGracefullyMidRun_jobGoesOnWithoutIt() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Strategy.class, names = {"PS_BSP", "RING"})
+    void nodeLeavesGracefullyMidRun_jobGoesOnWithoutIt(Strategy strategy) throws Exception {
         cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
         cluster.addNode(1, false);
-        var result = TestJobs.submitUntil(cluster, 0, TestJobs.job("leave", STEPS, 1, 3, 4), 30, events);
+        var result = TestJobs.submitUntil(cluster, 0, TestJobs.job("leave", STEPS, 1, 3, 4, strategy), 30, events);
         cluster.leave(2);
 
         TestJobs.assertOnReferenceTrajectory(TestJobs.await(result, events), events, 0, STEPS);

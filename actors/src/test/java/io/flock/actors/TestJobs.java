@@ -32,10 +32,15 @@ final class TestJobs {
     private TestJobs() {}
 
     static TrainingJob job(String id, long steps, int minWorkers, int maxWorkers, int shards) {
+        return job(id, steps, minWorkers, maxWorkers, shards, io.flock.actors.api.Strategy.PS_BSP);
+    }
+
+    static TrainingJob job(String id, long steps, int minWorkers, int maxWorkers, int shards,
+            io.flock.actors.api.Strategy strategy) {
         return TrainingJob.builder().jobId(id)
                 .model(MODEL).dataset(DATA).optimizer(OPTIMIZER)
                 .globalBatch(BATCH).microBatches(MICRO_BATCHES).steps(steps).seed(SEED)
-                .shards(shards).workers(minWorkers, maxWorkers)
+                .shards(shards).workers(minWorkers, maxWorkers).strategy(strategy)
                 .build();
     }
 

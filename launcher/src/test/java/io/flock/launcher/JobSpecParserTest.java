@@ -133,14 +133,6 @@ class JobSpecParserTest {
         assertTrue(withAsp.getMessage().contains("this job runs ps-asp, which has no bound"), withAsp.getMessage());
     }
 
-    @Test
-    void parse_unavailableStrategy_saysWhichRun() throws IOException {
-        var e = assertThrows(JobSpecParser.InvalidJobException.class,
-                () -> JobSpecParser.parse(write("job { strategy = ring }\n")));
-        assertTrue(e.getMessage().contains("strategy ring is not available in this build; use ps-bsp, ps-ssp or ps-asp"),
-                e.getMessage());
-    }
-
     private File write(String text) throws IOException {
         Path file = dir.resolve("job.conf");
         Files.writeString(file, text);

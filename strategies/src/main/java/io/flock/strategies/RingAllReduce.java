@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Consumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -114,6 +115,16 @@ public final class RingAllReduce {
      * Returns the chunks now ready for the right neighbour, in order.
      */
     public List<Chunk> contribute(int m, INDArray gradient) {
+        List<Chunk> out = new ArrayList<>();
+        contribute(m, gradient, out::add);
+        return out;
+    }
+
+    /**
+     * As {@link #contribute(int, INDArray)}, but hands each chunk to {@code out} as soon as it is
+     * ready, so that a transport can start sending chunk 0 while later chunks are still summed.
+     */
+    public void contribute(int m, INDArray gradient, Consumer<Chunk> out) {
         if (m < first || m >= end) {
             throw new IllegalArgumentException("rank " + rank + " holds micro-batches [" + first + ", " + end
                     + "), not " + m);
@@ -122,10 +133,9 @@ public final class RingAllReduce {
             throw new IllegalArgumentException("gradient has " + gradient.length() + " values, expected "
                     + chunking.length());
         }
-        List<Chunk> out = new ArrayList<>();
-        if (local[m - first] != null) return out;
+        if (local[m - first] != null) return;
         local[m - first] = gradient;
-        if (++localReceived < local.length) return out;
+        if (++localReceived < local.length) return;
         if (startsChain()) {
             for (int k = 0; k < mean.length; k++) reduce(k, null, out);
         }
@@ -133,29 +143,33 @@ public final class RingAllReduce {
             Chunk c = waiting.poll();
             reduce(c.chunk(), c.data(), out);
         }
-        return out;
     }
 
     /** Consumes a chunk from the left neighbour; returns the chunks to send right, in order. */
     public List<Chunk> receive(Chunk chunk) {
         List<Chunk> out = new ArrayList<>();
-        if (chunk.step() != step) return out;
+        receive(chunk, out::add);
+        return out;
+    }
+
+    /** As {@link #receive(Chunk)}, handing the chunks to send right to {@code out} as they are ready. */
+    public void receive(Chunk chunk, Consumer<Chunk> out) {
+        if (chunk.step() != step) return;
         if (chunk.phase() == Phase.BROADCAST) {
             if (mean[chunk.chunk()] == null) {
                 mean[chunk.chunk()] = chunk.data();
                 meanReceived++;
                 if ((rank + 1) % members != members - 1) send(Phase.BROADCAST, chunk.chunk(), chunk.data(), out);
             }
-            return out;
+            return;
         }
         if (first == 0) throw new IllegalStateException("rank " + rank + " takes no part in the reduce phase");
         if (localReceived == local.length) reduce(chunk.chunk(), chunk.data(), out);
         else waiting.add(chunk);
-        return out;
     }
 
     /** Adds this rank's gradients, in micro-batch order, to a chunk's running sum and passes it on. */
-    private void reduce(int k, INDArray runningSum, List<Chunk> out) {
+    private void reduce(int k, INDArray runningSum, Consumer<Chunk> out) {
         INDArray sum = runningSum;
         for (INDArray g : local) {
             INDArray part = chunking.view(g, k);
@@ -174,8 +188,8 @@ public final class RingAllReduce {
         return first == 0 && end > 0;
     }
 
-    private void send(Phase phase, int k, INDArray data, List<Chunk> out) {
-        out.add(new Chunk(phase, step, k, data));
+    private void send(Phase phase, int k, INDArray data, Consumer<Chunk> out) {
+        out.accept(new Chunk(phase, step, k, data));
         sentMessages++;
         sentValues += data.length();
     }

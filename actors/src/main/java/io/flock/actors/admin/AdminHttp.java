@@ -5,6 +5,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
@@ -36,8 +37,9 @@ import org.apache.pekko.http.javadsl.server.Route;
  * job's step and strategy, as JSON),
  * {@code POST /admin/checkpoint}, {@code POST /admin/strategy}, every request with
  * {@code Authorization: Bearer <flock.admin.token>} or answered 401. {@code /admin/checkpoint}
- * checkpoints the running job at its next step boundary and answers with the file; strategy
- * switching is not built yet: that route answers 501 with a JSON error rather than pretend.
+ * checkpoints the running job at its next step boundary and answers with the file;
+ * {@code POST /admin/strategy?to=ring} switches the running job's strategy at its next step
+ * boundary and answers once the first step under it is assigned.
  * Off unless a token is configured; {@code /metrics} is a separate, read-only endpoint.
  */
 public final class AdminHttp {
@@ -70,8 +72,35 @@ public final class AdminHttp {
         return pathPrefix("admin", () -> authorized(() -> concat(
                 path("status", () -> get(() -> completeWithFuture(status()))),
                 path("checkpoint", () -> post(() -> completeWithFuture(checkpoint()))),
-                path("strategy", () -> post(() -> json(StatusCodes.NOT_IMPLEMENTED,
-                        error("strategy switching is not implemented in this build (it runs ps-bsp only)")))))));
+                path("strategy", () -> post(() -> parameterOptional("to", to -> to
+                        .<Route>map(name -> completeWithFuture(switchTo(name)))
+                        .orElseGet(() -> json(StatusCodes.BAD_REQUEST,
+                                error("missing query parameter 'to', e.g. POST /admin/strategy?to=ring")))))))));
+    }
+
+    /** Switches the running job: 200 with the step it took effect at, 400 for a bad name, 409 when refused. */
+    private CompletionStage<HttpResponse> switchTo(String name) {
+        io.flock.actors.api.Strategy target;
+        try {
+            target = io.flock.actors.api.Strategy.parse(name);
+        } catch (IllegalArgumentException e) {
+            return java.util.concurrent.CompletableFuture.completedFuture(response(StatusCodes.BAD_REQUEST,
+                    error(e.getMessage())));
+        }
+        return AskPattern.<Coordinator.Command, JobStatus>ask(coordinator, Coordinator.GetStatus::new, ASK_TIMEOUT,
+                        system.scheduler())
+                .thenCompose(job -> job.idle()
+                        ? java.util.concurrent.CompletableFuture.completedFuture(response(StatusCodes.CONFLICT,
+                                error("no job is running")))
+                        : AskPattern.<Coordinator.Command, io.flock.actors.api.SwitchResult>ask(coordinator,
+                                        replyTo -> new Coordinator.SwitchStrategy(job.jobId(), target, -1, "admin HTTP",
+                                                replyTo), CHECKPOINT_TIMEOUT, system.scheduler())
+                                .thenApply(r -> r.ok()
+                                        ? response(StatusCodes.OK, "{\"jobId\":" + quote(r.jobId()) + ",\"strategy\":"
+                                                + quote(r.strategy().id()) + ",\"atStep\":" + r.atStep() + "}")
+                                        : response(StatusCodes.CONFLICT, error(r.error()))))
+                .exceptionally(e -> response(StatusCodes.SERVICE_UNAVAILABLE,
+                        error("the coordinator did not answer: " + e.getMessage())));
     }
 
     /** {@code inner} for requests with the configured bearer token, 401 for all others. */

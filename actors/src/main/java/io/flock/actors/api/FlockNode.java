@@ -171,6 +171,27 @@ public final class FlockNode implements AutoCloseable {
                 replyTo -> new Coordinator.CheckpointNow(jobId, replyTo), timeout, system.scheduler());
     }
 
+    /**
+     * Switches the running job {@code jobId} to {@code strategy} at its next step boundary.
+     * Parameters, optimizer state and step carry over; the result says from which step the new
+     * strategy is in force, or why the job kept its strategy.
+     */
+    public CompletionStage<SwitchResult> switchStrategy(String jobId, Strategy strategy, Duration timeout) {
+        return switchStrategy(jobId, strategy, -1, timeout);
+    }
+
+    /**
+     * Like {@link #switchStrategy(String, Strategy, Duration)}, at step {@code atStep} (the
+     * state after {@code atStep} steps is the first the new strategy trains from), or at the next
+     * boundary if a worker already began that step.
+     */
+    public CompletionStage<SwitchResult> switchStrategy(String jobId, Strategy strategy, long atStep,
+            Duration timeout) {
+        return org.apache.pekko.actor.typed.javadsl.AskPattern.ask(coordinator,
+                replyTo -> new Coordinator.SwitchStrategy(jobId, strategy, atStep, "requested through the API",
+                        replyTo), timeout, system.scheduler());
+    }
+
     private JobHandle start(TrainingJob job, Consumer<TrainingEvent> listener, boolean resume) {
         CompletableFuture<TrainingResult> result = new CompletableFuture<>();
         ActorRef<TrainingEvent> client = system.systemActorOf(JobClient.create(listener, result),

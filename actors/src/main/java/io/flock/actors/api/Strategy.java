@@ -1,9 +1,9 @@
 package io.flock.actors.api;
 
 /**
- * How workers synchronise. {@link #PS_BSP}, {@link #PS_SSP} and {@link #PS_ASP} run; the others
- * are named here so job files and the CLI already speak the final vocabulary, and are refused at
- * submit time until they are built.
+ * How workers synchronise. A job starts with one and can be switched between the available ones
+ * at runtime ({@code FlockNode.switchStrategy}). Names not built yet are refused at submit time
+ * with a clear error.
  */
 public enum Strategy {
     /** Sharded parameter server, bulk-synchronous: deterministic trajectory. */
@@ -13,11 +13,11 @@ public enum Strategy {
     /** Sharded parameter server, fully asynchronous. */
     PS_ASP("ps-asp", true),
     /** Peer-to-peer ring all-reduce, bulk-synchronous. */
-    RING("ring", false),
+    RING("ring", true),
     /** Reduce + broadcast along a tree, bulk-synchronous. */
-    TREE("tree", false),
+    TREE("tree", true),
     /** Chosen at runtime by a cost model. */
-    AUTO("auto", false);
+    AUTO("auto", true);
 
     private final String id;
     private final boolean available;
@@ -30,6 +30,14 @@ public enum Strategy {
     /** The name used in job files and on the command line, e.g. {@code ps-bsp}. */
     public String id() {
         return id;
+    }
+
+    /**
+     * Peer-to-peer: every worker holds a full replica and the workers all-reduce the gradient
+     * among themselves; the shards only keep copies at epoch ends and checkpoints.
+     */
+    public boolean collective() {
+        return this == RING || this == TREE;
     }
 
     /** Whether this build can run the strategy. */

@@ -29,6 +29,18 @@ public sealed interface TrainingEvent extends FlockMessage {
      */
     record MembershipChanged(String jobId, long epoch, int workers, long fromStep) implements TrainingEvent {}
 
+    /**
+     * From step {@code atStep} on the job synchronises with {@code to} instead of {@code from}:
+     * parameters, optimizer state and step carried over. {@code reason}: who asked, or the
+     * {@code auto} policy's explanation.
+     */
+    record StrategyChanged(String jobId, Strategy from, Strategy to, long atStep, String reason)
+            implements TrainingEvent {}
+
+    /** The {@code auto} policy evaluated the measurements at {@code step}: its decision and why. */
+    record StrategyDecided(String jobId, long step, Strategy current, Strategy choice, String reason)
+            implements TrainingEvent {}
+
     /** Fewer than the job's minimum workers are reachable: training waits at {@code step}, state kept. */
     record Paused(String jobId, long step, int workers, int minWorkers) implements TrainingEvent {}
 

@@ -76,8 +76,8 @@ public record TrainingJob(
             throw new IllegalArgumentException("staleness must be >= 0 (0 = lock-step), got " + staleness);
         }
         if (!strategy.available()) {
-            throw new IllegalArgumentException("strategy " + strategy.id() + " is not available in this build; use "
-                    + Strategy.PS_BSP.id() + ", " + Strategy.PS_SSP.id() + " or " + Strategy.PS_ASP.id());
+            throw new IllegalArgumentException("strategy " + strategy.id() + " is not available in this build; use one of "
+                    + java.util.Arrays.stream(Strategy.values()).filter(Strategy::available).map(Strategy::id).toList());
         }
     }
 

@@ -1,6 +1,8 @@
 package io.flock.actors.coordinator;
 
 import io.flock.actors.api.JobStatus;
+import io.flock.actors.api.Strategy;
+import io.flock.actors.api.SwitchResult;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
 import io.flock.actors.api.TrainingResult;
@@ -84,6 +86,36 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     public record AssignmentReport(ActorRef<Worker.Command> worker, Assignment assignment, long step)
             implements Command {}
 
+    /**
+     * Switch job {@code jobId} to {@code strategy} at step {@code atStep}, or at the next step
+     * boundary if that step is already begun (or {@code atStep} < 0), carrying parameters,
+     * optimizer state and step over; answered once the first step under it is assigned.
+     */
+    public record SwitchStrategy(String jobId, Strategy strategy, long atStep, String reason,
+            ActorRef<SwitchResult> replyTo) implements Command {}
+
+    /** A worker's answer to {@link Worker.Hold}: it begins no step from {@code nextStep} on. */
+    public record Held(String jobId, long epoch, int rank, long nextStep) implements Command {}
+
+    /** A worker's answer to {@link Worker.RunTo}: it ran every step below {@code step} and stopped. */
+    public record AtBoundary(String jobId, long epoch, int rank, long step) implements Command {}
+
+    /**
+     * A worker's answer to {@link Worker.Prepare}: its data-plane address and the version of the
+     * replica it holds (-1: none).
+     */
+    public record MemberReady(String jobId, long round, ActorRef<Worker.Command> worker, String address,
+            long replicaVersion) implements Command {}
+
+    /** A collective (ring, tree) step could not finish on a worker, e.g. a peer's connection broke. */
+    public record CollectiveFailed(String jobId, long epoch, long step, int rank, String reason) implements Command {}
+
+    /** A worker's answer to a link probe ({@link Worker.Echo}) of {@code bytes} sent at {@code sentNanos}. */
+    public record Echoed(String jobId, long bytes, long sentNanos) implements Command {}
+
+    /** The outcome of a switch the auto policy asked for. */
+    private record AutoSwitched(SwitchResult result) implements Command {}
+
     /** From an {@link Evaluator} child: accuracy at {@code version}, or an error. */
     record Evaluated(String jobId, long version, long epoch, double accuracy, INDArray params, String error)
             implements Command {}
@@ -123,6 +155,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final DatasetCache datasets;
     private final Executor blocking;
     private final Duration evaluationTimeout;
+    private final AutoStrategy.Settings autoSettings;
     private final Duration checkpointTimeout;
     private final CheckpointStore checkpoints;
     private final ActorRef<ParameterShard.Reply> shardReplies;
@@ -139,6 +172,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("flock.blocking-dispatcher"));
         var config = context.getSystem().settings().config();
         this.evaluationTimeout = config.getDuration("flock.coordinator.evaluation-timeout");
+        this.autoSettings = AutoStrategy.Settings.fromConfig(config);
         this.checkpointTimeout = config.getDuration("flock.checkpoint.timeout");
         this.checkpoints = new CheckpointStore(java.nio.file.Path.of(config.getString("flock.checkpoint.dir")),
                 config.getInt("flock.checkpoint.keep"));
@@ -171,11 +205,19 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(CheckpointNow.class, this::onCheckpointNow)
                 .onMessage(CheckpointFinished.class, this::onCheckpointFinished)
                 .onMessage(GetStatus.class, this::onGetStatus)
+                .onMessage(SwitchStrategy.class, this::onSwitchStrategy)
+                .onMessage(Held.class, this::onHeld)
+                .onMessage(AtBoundary.class, this::onAtBoundary)
+                .onMessage(MemberReady.class, this::onMemberReady)
+                .onMessage(CollectiveFailed.class, this::onCollectiveFailed)
+                .onMessage(Echoed.class, this::onEchoed)
+                .onMessage(AutoSwitched.class, this::onAutoSwitched)
                 .build();
     }
 
     private Behavior<Command> onSubmit(Submit submit) {
         JobRun run = new JobRun(submit.job(), submit.client());
+        if (submit.job().strategy() == Strategy.AUTO) run.auto = new AutoStrategy(autoSettings, run.strategy);
         run.resume = submit.resume();
         if (active != null) {
             context.getLog().info("job {} queued behind {}", run.id(), active.id());
@@ -261,6 +303,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             if (switchShards(run)) return this;
             run.phase = JobRun.Phase.WAITING_FOR_WORKERS;
             assignWorkers();
+        } else if (msg.reply() instanceof ParameterShard.Initialized seeded && (run.phase == JobRun.Phase.SEEDING
+                || !run.checkpointsAwaitingSeed.isEmpty()) && ++run.seedsAnswered == run.job.shards()) {
+            onShardsSeeded(run, seeded.version());
         } else if (msg.reply() instanceof ParameterShard.Lost lost) {
             return fail(run, lost.reason());
         } else if (msg.reply() instanceof ParameterShard.Version v && run.phase == JobRun.Phase.SYNCING
@@ -285,7 +330,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
         JobRun run = active;
         if (run != null && (run.phase == JobRun.Phase.WAITING_FOR_WORKERS
-                || (run.phase == JobRun.Phase.RUNNING || run.phase == JobRun.Phase.SYNCING)
+                || run.phase == JobRun.Phase.FORMING && !chooseWorkers(run).equals(run.forming)
+                || trainingPhase(run.phase) && run.phase != JobRun.Phase.FORMING
                 && !chooseWorkers(run).equals(run.workers))) {
             assignWorkers();
         }
@@ -299,7 +345,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
      */
     private Behavior<Command> onMemberRemoved(MemberRemoved removed) {
         JobRun run = active;
-        if (run != null && (run.phase == JobRun.Phase.RUNNING || run.phase == JobRun.Phase.SYNCING)) {
+        // Under ring/tree the shards are not in the step's path: only a worker's loss matters,
+        // and the receptionist's listing (or a CollectiveFailed) reports that.
+        if (run != null && trainingPhase(run.phase) && (!run.strategy.collective()
+                || run.phase == JobRun.Phase.SEEDING)) {
             context.getLog().info("job {}: {} left the cluster; re-syncing", run.id(), removed.event().member().address());
             assignWorkers();
         }
@@ -332,34 +381,49 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             }
             return;
         }
+        if (run.switching != null && run.phase != JobRun.Phase.FORMING) {
+            abortSwitch(run, "the membership changed during the switch; try again");
+        }
         if (run.membershipEpoch == 0) {
-            startWorkers(run, run.firstVersion);
             scheduleCheckpoint(run, run.firstVersion);
+            if (run.strategy.collective()) form(run, run.firstVersion);
+            else startWorkers(run, run.firstVersion);
             return;
         }
+        if (run.strategy.collective()) {
+            form(run, run.formAt >= 0 && run.phase == JobRun.Phase.FORMING ? run.formAt : -1);
+            return;
+        }
+        syncFromShards(run);
+    }
+
+    /** Re-syncs from the lowest shard version (see {@link #assignWorkers}). */
+    private void syncFromShards(JobRun run) {
         run.phase = JobRun.Phase.SYNCING;
         run.shardVersions = new long[run.job.shards()];
         java.util.Arrays.fill(run.shardVersions, -1);
         for (int s = 0; s < run.job.shards(); s++) {
             ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.GetVersion(run.id(), shardReplies));
         }
-        if (run.job.strategy().appliesOnArrival()) audit(run);
+        if (run.strategy.appliesOnArrival()) audit(run);
         context.scheduleOnce(RESYNC_RETRY, context.getSelf(), new ResyncRetry(run.id(), ++run.resyncRound));
     }
 
     private void startWorkers(JobRun run, long from) {
         List<ActorRef<Worker.Command>> previous = run.workers;
         boolean first = run.membershipEpoch == 0;
-        run.workers = new ArrayList<>(chooseWorkers(run));
+        run.workers = new ArrayList<>(run.strategy.collective() ? run.forming : chooseWorkers(run));
         run.membershipEpoch++;
         run.phase = JobRun.Phase.RUNNING;
         run.paused = false;
-        if (run.job.strategy().appliesOnArrival()) reportWholeBelow(run, from);
+        if (run.strategy.appliesOnArrival()) reportWholeBelow(run, from);
         // Steps before `from` are applied everywhere; an adopted job reports from there on.
         run.nextStepToReport = Math.max(run.nextStepToReport, from);
         if (from >= run.totalSteps) {
-            // Adopted after the last step was applied: only the final evaluation is missing.
+            // Adopted after the last step was applied: only the final evaluation is missing
+            // (under ring/tree rank 0 copies its replica into the shards for it when assigned).
             run.phase = JobRun.Phase.FINISHING;
+            if (run.strategy.collective()) run.workers.get(0).tell(new Worker.Assign(run.assignment(0, from), context.getSelf()));
             evaluate(run, run.totalSteps, run.plan.epochOf(run.totalSteps - 1));
             return;
         }
@@ -372,28 +436,252 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (first) {
             run.startNanos = run.lastStepNanos = System.nanoTime();
             run.client.tell(new TrainingEvent.Started(run.id(), from, run.totalSteps, run.plan.stepsPerEpoch(),
-                    run.workers.size(), run.job.shards(), run.job.strategy(), run.numParams));
+                    run.workers.size(), run.job.shards(), run.strategy, run.numParams));
         } else {
             context.getLog().info("job {}: membership epoch {}, {} worker(s), from step {}", run.id(),
                     run.membershipEpoch, run.workers.size(), from);
             run.client.tell(new TrainingEvent.MembershipChanged(run.id(), run.membershipEpoch, run.workers.size(), from));
         }
+        if (run.switching != null) finishSwitch(run, from);
+        if (run.auto != null) run.auto.membershipChanged();
+    }
+
+    /** Phases in which workers are assigned (or being re-assigned) to the active job. */
+    private static boolean trainingPhase(JobRun.Phase phase) {
+        return switch (phase) {
+            case RUNNING, SYNCING, HOLDING, DRAINING, SEEDING, FORMING -> true;
+            default -> false;
+        };
+    }
+
+    // ---- strategy switching (docs/switching.md) ----
+
+    private Behavior<Command> onSwitchStrategy(SwitchStrategy ask) {
+        JobRun run = active;
+        String refused = run == null || !run.id().equals(ask.jobId()) ? "no running job " + ask.jobId()
+                : !ask.strategy().available() || ask.strategy() == Strategy.AUTO
+                        ? "strategy " + ask.strategy().id() + " cannot be switched to in this build"
+                : run.switching != null ? "a switch to " + run.switching.target.id() + " is in progress"
+                : !switchable(run.strategy, ask.strategy())
+                        ? "switching from " + run.strategy.id() + " to " + ask.strategy().id() + " is not supported"
+                : run.phase != JobRun.Phase.RUNNING ? "job " + run.id() + " is " + run.phase.name().toLowerCase()
+                        + ", not running; try again" : null;
+        if (refused != null) {
+            ask.replyTo().tell(new SwitchResult(ask.jobId(), run == null ? null : run.strategy, -1, refused));
+        } else if (ask.strategy() == run.strategy) {
+            ask.replyTo().tell(new SwitchResult(run.id(), run.strategy, run.nextStepToReport, null));
+        } else {
+            context.getLog().info("job {}: switching from {} to {} ({})", run.id(), run.strategy.id(),
+                    ask.strategy().id(), ask.reason());
+            run.switching = new JobRun.Switch(run.strategy, ask.strategy(), ask.replyTo(), ask.reason(),
+                    run.workers.size());
+            run.switching.boundary = Math.min(ask.atStep(), run.totalSteps);
+            java.util.Arrays.fill(run.switching.held, -1);
+            run.phase = JobRun.Phase.HOLDING;
+            run.workers.forEach(w -> w.tell(new Worker.Hold(run.id(), run.membershipEpoch)));
+        }
+        return this;
+    }
+
+    /** Pairs this build can switch between: the BSP family (ps-bsp, ring, tree), in any direction. */
+    private static boolean switchable(Strategy from, Strategy to) {
+        return bsp(from) && bsp(to);
+    }
+
+    private static boolean bsp(Strategy s) {
+        return s == Strategy.PS_BSP || s.collective();
+    }
+
+    private Behavior<Command> onHeld(Held held) {
+        JobRun run = active;
+        if (!switchStage(run, JobRun.Phase.HOLDING, held.jobId(), held.epoch()) || run.switching.held[held.rank()] >= 0) {
+            return this;
+        }
+        JobRun.Switch sw = run.switching;
+        sw.held[held.rank()] = held.nextStep();
+        sw.boundary = Math.max(sw.boundary, held.nextStep());
+        if (++sw.answers < sw.held.length) return this;
+        // Workers differ by at most one step; all run to the furthest one begun.
+        sw.answers = 0;
+        java.util.Arrays.fill(sw.held, -1);
+        run.phase = JobRun.Phase.DRAINING;
+        run.workers.forEach(w -> w.tell(new Worker.RunTo(run.id(), run.membershipEpoch, sw.boundary)));
+        return this;
+    }
+
+    private Behavior<Command> onAtBoundary(AtBoundary at) {
+        JobRun run = active;
+        if (!switchStage(run, JobRun.Phase.DRAINING, at.jobId(), at.epoch()) || run.switching.held[at.rank()] >= 0) {
+            return this;
+        }
+        JobRun.Switch sw = run.switching;
+        sw.held[at.rank()] = at.step();
+        if (++sw.answers < sw.held.length) return this;
+        if (sw.boundary >= run.totalSteps) {
+            finishSwitch(run, run.totalSteps); // nothing left to train under the new strategy
+            run.phase = JobRun.Phase.RUNNING;
+            return this;
+        }
+        if (run.strategy.collective() && !sw.target.collective()) {
+            run.phase = JobRun.Phase.SEEDING;
+            run.seedsAnswered = 0;
+            run.workers.get(0).tell(new Worker.SeedShards(run.id(), shardReplies));
+        } else {
+            run.strategy = sw.target;
+            if (sw.target.collective()) form(run, sw.boundary);
+            else startWorkers(run, sw.boundary);
+        }
+        return this;
+    }
+
+    private boolean switchStage(JobRun run, JobRun.Phase phase, String jobId, long epoch) {
+        return run != null && run.switching != null && run.phase == phase && run.id().equals(jobId)
+                && run.membershipEpoch == epoch;
+    }
+
+    /** Every shard holds rank 0's replica at {@code version}: finish a switch to PS, or write checkpoints. */
+    private void onShardsSeeded(JobRun run, long version) {
+        if (run.phase == JobRun.Phase.SEEDING) {
+            run.strategy = run.switching.target;
+            startWorkers(run, version);
+        }
+        for (ActorRef<CheckpointResult> requester : run.checkpointsAwaitingSeed) writeCheckpoint(run, version, requester);
+        run.checkpointsAwaitingSeed.clear();
+    }
+
+    private void finishSwitch(JobRun run, long atStep) {
+        JobRun.Switch sw = run.switching;
+        run.switching = null;
+        context.getLog().info("job {}: {} from step {}", run.id(), sw.target.id(), atStep);
+        run.client.tell(new TrainingEvent.StrategyChanged(run.id(), sw.from, sw.target, atStep, sw.reason));
+        sw.replyTo.tell(new SwitchResult(run.id(), sw.target, atStep, null));
+    }
+
+    private void abortSwitch(JobRun run, String why) {
+        JobRun.Switch sw = run.switching;
+        run.switching = null;
+        context.getLog().warn("job {}: switch to {} abandoned: {}", run.id(), sw.target.id(), why);
+        sw.replyTo.tell(new SwitchResult(run.id(), run.strategy, -1, why));
+    }
+
+    // ---- collective views ----
+
+    /**
+     * Forms a collective view of the chosen workers: each stops, aborts the old view's
+     * all-reduce and reports its data-plane address and replica version. {@code at} >= 0 fixes the
+     * start step (job start, switch boundary); -1 resumes from the newest replica any survivor
+     * holds (roll forward: its step was all-reduced by everyone, so it is the trajectory's).
+     */
+    private void form(JobRun run, long at) {
+        run.phase = JobRun.Phase.FORMING;
+        run.formAt = at;
+        run.formRound++;
+        run.forming = new ArrayList<>(chooseWorkers(run));
+        run.formed = new MemberReady[run.forming.size()];
+        for (ActorRef<Worker.Command> w : run.forming) {
+            w.tell(new Worker.Prepare(run.id(), run.membershipEpoch + 1, run.formRound, context.getSelf()));
+        }
+    }
+
+    private Behavior<Command> onMemberReady(MemberReady p) {
+        JobRun run = active;
+        if (run == null || run.phase != JobRun.Phase.FORMING || !run.id().equals(p.jobId()) || p.round() != run.formRound) {
+            return this;
+        }
+        int at = run.forming.indexOf(p.worker());
+        if (at < 0) return this;
+        run.formed[at] = p;
+        if (java.util.Arrays.stream(run.formed).anyMatch(java.util.Objects::isNull)) return this;
+        MemberReady newest = java.util.Arrays.stream(run.formed).max(Comparator.comparingLong(MemberReady::replicaVersion))
+                .orElseThrow();
+        run.peers = java.util.Arrays.stream(run.formed).map(MemberReady::address).toArray(String[]::new);
+        long from = run.formAt >= 0 ? run.formAt : newest.replicaVersion();
+        run.replicaSource = newest.replicaVersion() == from ? newest.worker() : null;
+        if (from < 0) {
+            // No replica survived: the shards hold the last copy rank 0 made (epoch end, checkpoint).
+            context.getLog().warn("job {}: no worker holds a replica; resuming from the shards' copy", run.id());
+            syncFromShards(run);
+        } else {
+            startWorkers(run, from);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onCollectiveFailed(CollectiveFailed failed) {
+        JobRun run = active;
+        if (run != null && run.id().equals(failed.jobId()) && failed.epoch() == run.membershipEpoch
+                && run.phase == JobRun.Phase.RUNNING) {
+            context.getLog().warn("job {}: rank {} could not finish step {}: {}; re-forming the view", run.id(),
+                    failed.rank(), failed.step(), failed.reason());
+            assignWorkers();
+        }
+        return this;
     }
 
     private Behavior<Command> onStepDone(StepDone done) {
         JobRun run = active;
         if (run == null || !done.jobId().equals(run.id())) return this;
         FlockMetrics.get(context.getSystem()).metrics().recordCompute(done.computeNanos() / 1e9);
+        if (run.auto != null && done.epoch() == run.membershipEpoch) {
+            run.auto.recordCompute(done.rank(), done.computeNanos() / 1e9);
+        }
         if (!run.record(done.step(), done.microBatches(), done.losses())) return this;
         for (TrainingEvent.StepCompleted ev = run.pollCompletedStep(System.nanoTime()); ev != null;
                 ev = run.pollCompletedStep(System.nanoTime())) {
             run.client.tell(ev);
-            FlockMetrics.get(context.getSystem()).metrics().recordStep(run.id(), run.job.strategy(),
+            FlockMetrics.get(context.getSystem()).metrics().recordStep(run.id(), run.strategy,
                     run.job.globalBatch() / ev.samplesPerSecond(), run.job.globalBatch(), ev.loss());
             boolean last = ev.step() == run.totalSteps - 1;
             if (last || run.plan.endsEpoch(ev.step())) evaluate(run, ev.step() + 1, ev.epoch());
             if (last) run.phase = JobRun.Phase.FINISHING;
+            else if (run.auto != null && run.auto.due(ev.step())) evaluateAuto(run, ev.step());
         }
+        return this;
+    }
+
+    // ---- auto ----
+
+    /**
+     * Probes the link to the workers (timed transfers of a few sizes, for the fit of the next
+     * evaluation) and evaluates the policy on what is measured so far; a decision to switch is
+     * reported as an event and carried out like a requested switch.
+     */
+    private void evaluateAuto(JobRun run, long step) {
+        for (ActorRef<Worker.Command> w : run.workers) {
+            for (int floats : run.auto.probeFloats()) {
+                w.tell(new Worker.Echo(run.id(), Nd4j.zeros(DataType.FLOAT, floats), System.nanoTime(),
+                        context.getSelf()));
+            }
+        }
+        if (run.phase != JobRun.Phase.RUNNING || run.switching != null) return;
+        AutoStrategy.Evaluation e = run.auto.evaluate(step, run.workers.size(), run.numParams * 4, run.job.shards(),
+                run.job.microBatches(), run.strategy);
+        if (e == null) return;
+        if (e.decision() instanceof io.flock.strategies.StrategyDecision.SwitchTo to) {
+            Strategy target = AutoStrategy.fromPolicy(to.strategy());
+            String reason = "auto: " + to.reason() + "; " + e.summary();
+            context.getLog().info("job {} at step {}: {}", run.id(), step, reason);
+            run.client.tell(new TrainingEvent.StrategyDecided(run.id(), step, run.strategy, target, reason));
+            context.getSelf().tell(new SwitchStrategy(run.id(), target, to.atStep(), reason,
+                    context.messageAdapter(SwitchResult.class, AutoSwitched::new)));
+        } else {
+            context.getLog().debug("job {} at step {}: auto keeps {}: {}", run.id(), step, run.strategy.id(), e.summary());
+            run.client.tell(new TrainingEvent.StrategyDecided(run.id(), step, run.strategy, run.strategy,
+                    "auto: keep; " + e.summary()));
+        }
+    }
+
+    private Behavior<Command> onEchoed(Echoed echoed) {
+        JobRun run = active;
+        if (run != null && run.auto != null && run.id().equals(echoed.jobId())) {
+            run.auto.recordTransfer(echoed.bytes(), (System.nanoTime() - echoed.sentNanos()) / 1e9);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onAutoSwitched(AutoSwitched switched) {
+        SwitchResult r = switched.result();
+        if (!r.ok()) context.getLog().warn("job {}: the auto policy's switch did not happen: {}", r.jobId(), r.error());
         return this;
     }
 
@@ -411,7 +699,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
         context.getLog().info("adopting job {} from {} (epoch {}, step {})", a.jobId(), report.worker().path(),
                 a.epoch(), report.step());
-        active = JobRun.adopt(a, a.epoch());
+        active = JobRun.adopt(a, a.epoch(), autoSettings);
         assignWorkers();
         return this;
     }
@@ -439,6 +727,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         JobRun run = active;
         if (run == null || !run.id().equals(ask.jobId()) || run.plan == null) {
             ask.replyTo().tell(new CheckpointResult(ask.jobId(), -1, "", "no running job " + ask.jobId()));
+        } else if (run.strategy.collective() && run.phase == JobRun.Phase.RUNNING && !run.workers.isEmpty()) {
+            // The shards hold no live state under ring/tree: rank 0 copies its replica in first.
+            if (run.checkpointsAwaitingSeed.isEmpty()) {
+                run.seedsAnswered = 0;
+                run.workers.get(0).tell(new Worker.SeedShards(run.id(), shardReplies));
+            }
+            run.checkpointsAwaitingSeed.add(ask.replyTo());
         } else {
             writeCheckpoint(run, Math.min(run.totalSteps, run.nextStepToReport + 1), ask.replyTo());
         }
@@ -464,7 +759,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onGetStatus(GetStatus get) {
         JobRun run = active;
         get.replyTo().tell(run == null ? new JobStatus(null, 0, 0, null, 0, queued.size()) : new JobStatus(run.id(),
-                run.nextStepToReport, run.totalSteps, run.job.strategy(), run.workers.size(), queued.size()));
+                run.nextStepToReport, run.totalSteps, run.strategy, run.workers.size(), queued.size()));
         return this;
     }
 
@@ -541,10 +836,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     /** ps-ssp / ps-asp jobs: after Init every shard switches to the job's strategy, then workers start. */
     private boolean switchShards(JobRun run) {
-        if (!run.job.strategy().appliesOnArrival()) return false;
+        if (!run.strategy.appliesOnArrival()) return false;
         for (int s = 0; s < run.job.shards(); s++) {
             ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.SwitchStrategy(run.id(),
-                    run.job.strategy(), run.job.staleness(), run.firstVersion, shardReplies));
+                    run.strategy, run.job.staleness(), run.firstVersion, shardReplies));
         }
         return true;
     }

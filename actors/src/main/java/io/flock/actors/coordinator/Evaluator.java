@@ -52,7 +52,7 @@ final class Evaluator extends AbstractBehavior<Evaluator.Msg> {
         this.gather = new ShardGather(layout.shardBounds(), version);
         ActorRef<ParameterShard.Reply> self = ctx.messageAdapter(ParameterShard.Reply.class, FromShard::new);
         for (int s = 0; s < gather.shards(); s++) {
-            ParameterShard.Command ask = layout.job().strategy().appliesOnArrival()
+            ParameterShard.Command ask = layout.strategy().appliesOnArrival()
                     ? new ParameterShard.GetSspProgress(layout.jobId(), version, true, self)
                     : verifyLogs
                     ? new ParameterShard.GetSnapshot(layout.jobId(), version, self)
@@ -86,9 +86,11 @@ final class Evaluator extends AbstractBehavior<Evaluator.Msg> {
                 : msg.reply() instanceof ParameterShard.SspProgress progress ? gather.accept(progress)
                 : msg.reply() instanceof ParameterShard.Pulled p && gather.accept(p);
         if (!taken || !gather.complete()) return this;
+        int bound = layout.strategy() == io.flock.actors.api.Strategy.PS_ASP ? io.flock.strategies.SspClock.ASP
+                : layout.job().staleness();
         String wrong = !verifyLogs ? null
-                : layout.job().strategy().appliesOnArrival()
-                ? gather.verifySsp(firstVersion, layout.job().microBatches(), layout.job().stalenessBound())
+                : layout.strategy().appliesOnArrival()
+                ? gather.verifySsp(firstVersion, layout.job().microBatches(), bound)
                 : gather.verifyAppliedSteps(firstVersion);
         if (wrong != null) return fail(wrong);
         replyTo.tell(evaluate());

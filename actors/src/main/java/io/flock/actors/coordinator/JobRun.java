@@ -1,5 +1,7 @@
 package io.flock.actors.coordinator;
 
+import io.flock.actors.api.Strategy;
+import io.flock.actors.api.SwitchResult;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
 import io.flock.actors.worker.Assignment;
@@ -17,7 +19,36 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 final class JobRun {
 
-    enum Phase { PREPARING, INITIALIZING_SHARDS, WAITING_FOR_WORKERS, SYNCING, RUNNING, FINISHING }
+    enum Phase {
+        PREPARING, INITIALIZING_SHARDS, WAITING_FOR_WORKERS, SYNCING, RUNNING, FINISHING,
+        /** Switching: waiting for every worker's {@code Held}. */
+        HOLDING,
+        /** Switching: the workers run up to {@link #boundary}. */
+        DRAINING,
+        /** Switching to PS: rank 0 copies its replica into the shards. */
+        SEEDING,
+        /** Forming a collective view: waiting for every chosen worker's {@code MemberReady}. */
+        FORMING
+    }
+
+    /** A strategy switch in progress. */
+    static final class Switch {
+        final Strategy from;
+        final Strategy target;
+        final ActorRef<SwitchResult> replyTo;
+        final String reason;
+        final long[] held;
+        int answers;
+        long boundary = -1;
+
+        Switch(Strategy from, Strategy target, ActorRef<SwitchResult> replyTo, String reason, int workers) {
+            this.from = from;
+            this.target = target;
+            this.replyTo = replyTo;
+            this.reason = reason;
+            this.held = new long[workers];
+        }
+    }
 
     /** Losses reported so far for one step, by micro-batch. */
     private static final class StepAgg {
@@ -35,6 +66,24 @@ final class JobRun {
     final TrainingJob job;
     final ActorRef<TrainingEvent> client;
     Phase phase = Phase.PREPARING;
+    /** The strategy in force. */
+    Strategy strategy;
+    /** Non-null when the job was submitted with {@code auto}: the policy's measurements. */
+    AutoStrategy auto;
+    /** The switch in progress, if any. */
+    Switch switching;
+    /** Forming a collective view: round number, workers asked, and their answers by position. */
+    long formRound;
+    List<ActorRef<Worker.Command>> forming = List.of();
+    Coordinator.MemberReady[] formed;
+    /** Forming at a switch boundary (the step is fixed); -1 after a membership change (the replicas decide). */
+    long formAt = -1;
+    /** The collective view in force: data-plane addresses by rank, and where new members get the replica. */
+    String[] peers = new String[0];
+    ActorRef<Worker.Command> replicaSource;
+    /** On-demand checkpoints waiting for rank 0's copy into the shards (collective strategies). */
+    final List<ActorRef<io.flock.actors.checkpoint.CheckpointResult>> checkpointsAwaitingSeed = new ArrayList<>();
+    int seedsAnswered;
     BatchPlan plan;
     long totalSteps;
     long numParams;
@@ -67,13 +116,14 @@ final class JobRun {
     JobRun(TrainingJob job, ActorRef<TrainingEvent> client) {
         this.job = job;
         this.client = client;
+        this.strategy = job.strategy() == Strategy.AUTO ? Strategy.PS_BSP : job.strategy();
     }
 
     /**
      * A job adopted from a worker's assignment by a coordinator that took over: shards hold the
      * state; the membership is re-synced from the lowest shard version.
      */
-    static JobRun adopt(Assignment a, long highestEpoch) {
+    static JobRun adopt(Assignment a, long highestEpoch, AutoStrategy.Settings autoSettings) {
         JobRun run = new JobRun(a.job(), a.client());
         run.plan = new BatchPlan(a.job().seed(), a.datasetSize(), a.job().globalBatch(), a.job().microBatches());
         run.totalSteps = a.totalSteps();
@@ -81,6 +131,8 @@ final class JobRun {
         run.numParams = a.shardBounds()[a.shardBounds().length - 1];
         run.shardsInitialized = a.job().shards();
         run.membershipEpoch = highestEpoch;
+        run.strategy = a.strategy();
+        if (a.job().strategy() == Strategy.AUTO) run.auto = new AutoStrategy(autoSettings, run.strategy);
         run.firstVersion = -1; // unknown here: the final check takes it from the shards' logs
         run.startNanos = run.lastStepNanos = System.nanoTime();
         run.phase = Phase.WAITING_FOR_WORKERS;
@@ -94,7 +146,8 @@ final class JobRun {
     /** The assignment of the worker at {@code rank} under the current view. */
     Assignment assignment(int rank, long startStep) {
         return new Assignment(job, membershipEpoch, rank, workers.size(), startStep, totalSteps, shardBounds,
-                plan.datasetSize(), client);
+                plan.datasetSize(), client, strategy, strategy.collective() ? peers : new String[0],
+                strategy.collective() ? replicaSource : null);
     }
 
     /** Even contiguous split of n parameters into s shards: s + 1 offsets. */

@@ -11,7 +11,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * logs) from the slices the shards send. Pure bookkeeping for the coordinator's short-lived
  * children; no messaging.
  */
-final class ShardGather {
+public final class ShardGather {
 
     private final long[] bounds;
     private final long version;
@@ -22,7 +22,7 @@ final class ShardGather {
     private INDArray state;
     private int missing;
 
-    ShardGather(long[] bounds, long version) {
+    public ShardGather(long[] bounds, long version) {
         this.bounds = bounds;
         this.version = version;
         this.params = Nd4j.zeros(DataType.FLOAT, bounds[bounds.length - 1]);
@@ -32,19 +32,19 @@ final class ShardGather {
         this.missing = got.length;
     }
 
-    int shards() {
+    public int shards() {
         return got.length;
     }
 
     /** Takes a shard's pulled slice; returns false if it is not for our version or already taken. */
-    boolean accept(ParameterShard.Pulled p) {
+    public boolean accept(ParameterShard.Pulled p) {
         if (p.version() != version || got[p.shardIndex()]) return false;
         slice(params, p.shardIndex()).assign(p.params());
         return mark(p.shardIndex());
     }
 
     /** Takes a shard's snapshot; returns false if it is not at our version or already taken. */
-    boolean accept(ParameterShard.Snapshot s) {
+    public boolean accept(ParameterShard.Snapshot s) {
         if (s.version() != version || got[s.shardIndex()]) return false;
         slice(params, s.shardIndex()).assign(s.params());
         if (state == null) state = Nd4j.zeros(DataType.FLOAT, s.optimizerState().rows(), params.length());
@@ -55,11 +55,16 @@ final class ShardGather {
     }
 
     /** Takes a shard's ps-ssp / ps-asp progress with parameters; false if not at our version or already taken. */
-    boolean accept(ParameterShard.SspProgress p) {
+    public boolean accept(ParameterShard.SspProgress p) {
         if (p.atClock() != version || got[p.shardIndex()] || p.params() == null) return false;
         slice(params, p.shardIndex()).assign(p.params());
         progress[p.shardIndex()] = p;
         return mark(p.shardIndex());
+    }
+
+    /** Shard 0's applied-step log (all agree once {@link #verifyAppliedSteps} says so); only after snapshots. */
+    public long[] appliedSteps() {
+        return appliedLogs[0];
     }
 
     private boolean mark(int shard) {
@@ -72,32 +77,27 @@ final class ShardGather {
         return vector.get(NDArrayIndex.interval(bounds[shard], bounds[shard + 1]));
     }
 
-    boolean complete() {
+    public boolean complete() {
         return missing == 0;
     }
 
-    int missing() {
+    public int missing() {
         return missing;
     }
 
-    long version() {
+    public long version() {
         return version;
     }
 
-    INDArray params() {
+    public INDArray params() {
         return params;
     }
 
     /** Optimizer state [rows, n]; only after snapshots. */
-    INDArray optimizerState() {
+    public INDArray optimizerState() {
         return state;
     }
 
-    /**
-     * Checks that every shard applied exactly the steps {@code first}..version-1, each once and in
-     * order ({@code first} < 0: whatever shard 0 started at, the same for all); returns null when
-     * so, else what is wrong. Only after snapshots.
-     */
     /**
      * Under ps-ssp / ps-asp: checks that every shard applied exactly the gradients of clocks
      * {@code first}..version-1, each (clock, micro-batch) once — all clocks whole, nothing above,
@@ -105,7 +105,7 @@ final class ShardGather {
      * observed no staleness above {@code bound}; null when so, else what is wrong. {@code first}
      * < 0: whatever the shards started at, the same for all. Only after progress reports.
      */
-    String verifySsp(long first, int microBatches, int bound) {
+    public String verifySsp(long first, int microBatches, int bound) {
         if (first < 0) first = progress[0].firstClock();
         for (ParameterShard.SspProgress p : progress) {
             long expected = (version - first) * microBatches;
@@ -123,7 +123,12 @@ final class ShardGather {
         return null;
     }
 
-    String verifyAppliedSteps(long first) {
+    /**
+     * Checks that every shard applied exactly the steps {@code first}..version-1, each once and in
+     * order ({@code first} < 0: whatever shard 0 started at, the same for all); returns null when
+     * so, else what is wrong. Only after snapshots.
+     */
+    public String verifyAppliedSteps(long first) {
         if (first < 0) first = appliedLogs[0].length > 0 ? appliedLogs[0][0] : version; // adopted: shards must agree
         for (int s = 0; s < appliedLogs.length; s++) {
             long[] log = appliedLogs[s];

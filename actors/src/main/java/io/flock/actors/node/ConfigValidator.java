@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.flock.actors.admin.AdminSettings;
+import io.flock.actors.dataplane.DataPlaneSettings;
 import io.flock.actors.metrics.MetricsSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,6 +113,7 @@ public final class ConfigValidator {
             NodeSettings.fromConfig(config);
             MetricsSettings.fromConfig(config);
             AdminSettings.fromConfig(config);
+            DataPlaneSettings.fromConfig(config);
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }

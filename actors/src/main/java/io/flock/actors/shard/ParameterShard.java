@@ -74,6 +74,14 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
      */
     public record GetSnapshot(String jobId, long atVersion, ActorRef<Reply> replyTo) implements Command {}
 
+    /**
+     * Replaces the shard's state with a slice of a peer-to-peer replica (ring/tree → shards, at a
+     * step boundary, or a copy at an epoch end or checkpoint while ring/tree trains). Carries the
+     * replica's applied-step log. Answered with {@link Initialized} once a backup holds it too.
+     */
+    public record Seed(String jobId, int shardIndex, BspShardState.Exported state, OptimizerSpec optimizer,
+            int microBatches, ActorRef<Reply> replyTo) implements Command {}
+
     /** Asks for the number of steps this shard has applied. */
     public record GetVersion(String jobId, ActorRef<Reply> replyTo) implements Command {}
 
@@ -206,6 +214,7 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     /** While recovering: the live hosts asked in the latest round, and those that hold no backup. */
     private List<ActorRef<BackupHost.Command>> askedHosts = List.of();
     private final java.util.Set<ActorRef<BackupHost.Command>> withoutBackup = new java.util.HashSet<>();
+    private boolean warnedNoRedundancy;
     /** Under ps-ssp / ps-asp the live state (then {@link #state} is the BSP state frozen at the switch); null under ps-bsp. */
     private SspShardMode ssp;
     /** A strategy switch waiting for its clock. */
@@ -263,6 +272,7 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
                 .onMessage(BackupGone.class, this::onBackupGone)
                 .onMessage(SspBackupAck.class, this::onSspBackupAck)
                 .onMessage(Release.class, this::onRelease)
+                .onMessage(Seed.class, this::onSeed)
                 .onAnyMessage(this::onWork)
                 .build();
     }
@@ -307,6 +317,24 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
         return this;
     }
 
+    private Behavior<Command> onSeed(Seed seed) {
+        if (mode == Mode.PLACING_BACKUP || mode == Mode.RECOVERING) {
+            stash.stash(seed);
+            return this;
+        }
+        if (mode != Mode.EMPTY && !owns(seed.jobId())) return this;
+        jobId = seed.jobId();
+        shardIndex = seed.shardIndex();
+        optimizer = seed.optimizer();
+        microBatches = seed.microBatches();
+        adopt(BspShardState.restore(seed.state(), optimizer, microBatches));
+        ssp = null; // a seed is a ps-bsp state
+        initReplyTo = seed.replyTo();
+        // A new backup starts from this image; the old one stays until it exists (then it is dropped).
+        placeBackup();
+        return this;
+    }
+
     private void adopt(BspShardState s) {
         state = s;
         state.onVersion(this::answerWaitingSnapshots);
@@ -343,8 +371,11 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
                 // Their hosts are not in our receptionist view yet (it spreads by gossip): look again soon.
                 timers.startSingleTimer(new FindHostsAgain(), java.time.Duration.ofMillis(200));
             } else if (remote.isEmpty()) {
-                context.getLog().warn("{}: NO REDUNDANCY: no other shard node to hold a backup; losing this node "
-                        + "loses the shard (resume from a checkpoint)", entityId);
+                if (!warnedNoRedundancy) {
+                    warnedNoRedundancy = true; // once: ring/tree re-seed the shard every epoch
+                    context.getLog().warn("{}: NO REDUNDANCY: no other shard node to hold a backup; losing this "
+                            + "node loses the shard (resume from a checkpoint)", entityId);
+                }
                 dropBackup();
                 return ready();
             } else {
@@ -403,6 +434,8 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
             initReplyTo.tell(new Initialized(jobId, shardIndex, state.version()));
             initReplyTo = null;
         }
+        answerWaitingSnapshots(state.version()); // a seed may have moved the version past them
+        answerWaitingPulls();
         if (ssp != null) ssp.backupPlaced();
         return stash.unstashAll(this);
     }

@@ -53,6 +53,7 @@ public final class WireRegistry {
             io.flock.strategies.BspShardState.PendingStep.class,
             io.flock.strategies.BspShardState.PendingStep[].class,
             org.nd4j.linalg.api.ndarray.INDArray[].class,
+            io.flock.actors.api.SwitchResult.class,
             io.flock.actors.shard.ShardImage.Ssp.class, io.flock.strategies.SspShardState.Exported.class,
             java.time.Duration.class);
 

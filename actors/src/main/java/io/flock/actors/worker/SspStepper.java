@@ -164,7 +164,7 @@ final class SspStepper {
         pulled[p.shardIndex()] = true;
         if (--pullsMissing > 0) return;
         timers.cancel(new Worker.SspRetryPulls(request));
-        FlockMetrics.get(context.getSystem()).metrics().recordSync(assignment.job().strategy(),
+        FlockMetrics.get(context.getSystem()).metrics().recordSync(assignment.strategy(),
                 (System.nanoTime() - pullStartNanos) / 1e9, params.length() * params.dataType().width());
         Duration delay = stepDelay.get();
         if (delay.isZero()) computeAndPush();

@@ -70,6 +70,25 @@ class AdminHttpTest {
     }
 
     @Test
+    void strategy_badOrMissingName_is400_namingTheValidOnes() throws Exception {
+        HttpResponse<String> bad = send("POST", "/admin/strategy?to=rung", "Bearer " + TOKEN);
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().contains("unknown strategy 'rung'") && bad.body().contains("ring"), bad.body());
+
+        HttpResponse<String> missing = send("POST", "/admin/strategy", "Bearer " + TOKEN);
+        assertEquals(400, missing.statusCode());
+        assertTrue(missing.body().contains("missing query parameter 'to'"), missing.body());
+    }
+
+    @Test
+    void strategy_withoutToken_is401_andWithNoJob_is409() throws Exception {
+        assertEquals(401, send("POST", "/admin/strategy?to=ring", null).statusCode());
+        HttpResponse<String> r = send("POST", "/admin/strategy?to=ring", "Bearer " + TOKEN);
+        assertEquals(409, r.statusCode());
+        assertEquals("{\"error\":\"no job is running\"}", r.body());
+    }
+
+    @Test
     void checkpoint_duringAJob_writesTheFileAndNamesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         try (LocalCluster training = LocalCluster.start(1, 1, ConfigFactory.parseString(

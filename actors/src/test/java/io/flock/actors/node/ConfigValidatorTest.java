@@ -81,6 +81,18 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void validate_dataPlaneValuesOutOfRange_areNamed() throws IOException {
+        var e = invalid("flock.data-plane.chunk-size = 0\n");
+        assertTrue(e.getMessage().contains("flock.data-plane.chunk-size must be positive, got 0"), e.getMessage());
+
+        e = invalid("flock.data-plane.chunk-size = 1048576\nflock.data-plane.max-frame = 1 MiB\n");
+        assertTrue(e.getMessage().contains("flock.data-plane.max-frame must hold chunk-size float32 values"), e.getMessage());
+
+        e = invalid("flock.data-plane.connect-timeout = never\n");
+        assertTrue(e.getMessage().contains("flock.data-plane.connect-timeout: expected a duration"), e.getMessage());
+    }
+
+    @Test
     void validate_dispatcherTuning_isLeftToPekko() {
         Config config = FlockConfig.load(ConfigFactory.parseString(
                 "flock.worker-dispatcher.thread-pool-executor.core-pool-size-min = 4"));

@@ -26,7 +26,8 @@ final class WireSamples {
         TrainingJob job = TrainingJob.builder().jobId("wire-job")
                 .model(ModelSpec.Mlp.fashionMnist(1)).dataset(DatasetSpec.Synthetic.fashionMnistShaped(100, 10, 2))
                 .optimizer(new OptimizerSpec.Momentum(0.1, 0.9, true)).steps(5).build();
-        Assignment assignment = new Assignment(job, 3, 1, 2, 7, 10, new long[] {0, 5, 10}, 600, any);
+        Assignment assignment = new Assignment(job, 3, 1, 2, 7, 10, new long[] {0, 5, 10}, 600, any,
+                io.flock.actors.api.Strategy.RING, new String[] {"127.0.0.1:4000", "127.0.0.1:4001"}, null);
         var tensor = Nd4j.rand(3, 4).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
         TrainingResult result = new TrainingResult("wire-job", 5, 0.5, 0.9, tensor, 1000, 12.5);
         var pending = new io.flock.strategies.BspShardState.PendingStep(3, tensor, 1,
@@ -90,7 +91,9 @@ final class WireSamples {
                 new ParameterShard.Version("j", 1, 4),
                 new ParameterShard.Pulled("j", 1, 4, 9, tensor),
                 new ParameterShard.Snapshot("j", 1, 4, tensor, tensor, new long[] {0, 1, 2, 3}),
-                sspExported, sspImage, new io.flock.actors.shard.ShardImage("j", 1, OptimizerSpec.Adam.of(1e-3), 6, exported, sspImage), java.time.Duration.ofMillis(250),
+                sspExported, sspImage,
+                new io.flock.actors.shard.ShardImage("j", 1, OptimizerSpec.Adam.of(1e-3), 6, exported, sspImage),
+                java.time.Duration.ofMillis(250),
                 new Worker.SetStepDelay(java.time.Duration.ofMillis(250)),
                 new TrainingEvent.GradientsAudited("j", 3, 120, 0, 1),
                 new ParameterShard.SspPull("j", 4, 9, any),
@@ -105,6 +108,25 @@ final class WireSamples {
                 new ParameterShard.StrategySwitched("j", 1, Strategy.PS_ASP, 20),
                 new ParameterShard.SwitchRefused("j", 1, "past it"),
                 new io.flock.actors.shard.ShardBackup.ReplicateSsp(17, 4, 2, tensor),
-                new io.flock.actors.shard.ShardBackup.SwitchTo(Strategy.PS_SSP, 3, 20, 18));
+                new io.flock.actors.shard.ShardBackup.SwitchTo(Strategy.PS_SSP, 3, 20, 18),
+                new ParameterShard.Seed("j", 1, exported, OptimizerSpec.Adam.of(1e-3), 6, any),
+                new TrainingEvent.StrategyChanged("j", Strategy.PS_BSP, Strategy.RING, 20, "asked"),
+                new TrainingEvent.StrategyDecided("j", 40, Strategy.RING, Strategy.PS_SSP, "worker 2 is 2x slower"),
+                new io.flock.actors.api.SwitchResult("j", Strategy.RING, 20, null),
+                new io.flock.actors.api.SwitchResult("j", Strategy.PS_BSP, -1, "no running job j"),
+                new Coordinator.SwitchStrategy("j", Strategy.RING, 20, "asked", any),
+                new Coordinator.Held("j", 3, 1, 20),
+                new Coordinator.AtBoundary("j", 3, 1, 20),
+                new Coordinator.MemberReady("j", 2, any, "127.0.0.1:4000", 20),
+                new Coordinator.CollectiveFailed("j", 3, 20, 1, "peer 127.0.0.1:4001 closed the connection"),
+                new Worker.Hold("j", 3),
+                new Worker.RunTo("j", 3, 20),
+                new Worker.Prepare("j", 4, 2, any),
+                new Worker.GetReplica("j", 20, any),
+                new Worker.ReplicaCopy("j", 20, tensor, tensor, null, new long[] {0, 1}, null),
+                new Worker.ReplicaCopy("j", 20, null, null, null, null, "holds no replica"),
+                new Worker.SeedShards("j", any),
+                new Worker.Echo("j", tensor, 123456789L, any),
+                new Coordinator.Echoed("j", 48, 123456789L));
     }
 }

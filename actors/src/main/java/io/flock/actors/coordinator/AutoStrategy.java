@@ -1,0 +1,124 @@
+package io.flock.actors.coordinator;
+
+import io.flock.actors.api.Strategy;
+import io.flock.strategies.CostModel;
+import io.flock.strategies.LinkFit;
+import io.flock.strategies.StrategyDecision;
+import io.flock.strategies.StrategyPolicy;
+import io.flock.strategies.SyncStrategy;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The coordinator's side of the {@code auto} strategy: keeps a window of measurements — each
+ * rank's compute seconds per step (from its step reports) and (bytes, seconds) samples of
+ * transfers the coordinator timed itself (link probes to the workers over Artery) — and every
+ * {@code evaluateEvery} committed steps hands them to the pure {@link StrategyPolicy}. Plain
+ * state owned by the coordinator actor; no messaging here.
+ */
+final class AutoStrategy {
+
+    /** Tuning, from {@code flock.auto}. */
+    record Settings(int evaluateEvery, int window, double stalenessPenalty, StrategyPolicy.Settings policy,
+            int[] probeFloats) {
+
+        static Settings fromConfig(com.typesafe.config.Config c) {
+            com.typesafe.config.Config a = c.getConfig("flock.auto");
+            return new Settings(a.getInt("evaluate-every"), a.getInt("window"), a.getDouble("staleness-penalty"),
+                    new StrategyPolicy.Settings(a.getDouble("min-gain"), a.getInt("consecutive"),
+                            a.getLong("cooldown-steps"), a.getLong("lead-steps")),
+                    a.getIntList("probe-floats").stream().mapToInt(Integer::intValue).toArray());
+        }
+    }
+
+    private final Settings settings;
+    private final StrategyPolicy policy;
+    private final Map<Integer, Deque<Double>> compute = new HashMap<>();
+    private final Deque<double[]> transfers = new ArrayDeque<>();
+    private long lastEvaluated = Long.MIN_VALUE;
+
+    AutoStrategy(Settings settings, Strategy initial) {
+        this.settings = settings;
+        this.policy = new StrategyPolicy(new CostModel(settings.stalenessPenalty()), settings.policy(),
+                toPolicy(initial));
+    }
+
+    int[] probeFloats() {
+        return settings.probeFloats();
+    }
+
+    /** A rank's compute time for one step. */
+    void recordCompute(int rank, double seconds) {
+        Deque<Double> w = compute.computeIfAbsent(rank, r -> new ArrayDeque<>());
+        w.addLast(seconds);
+        while (w.size() > settings.window()) w.removeFirst();
+    }
+
+    /** One timed transfer of {@code bytes}. */
+    void recordTransfer(double bytes, double seconds) {
+        transfers.addLast(new double[] {bytes, seconds});
+        while (transfers.size() > settings.window() * settings.probeFloats().length) transfers.removeFirst();
+    }
+
+    /** Forget per-rank windows: ranks mean other workers after a membership change. */
+    void membershipChanged() {
+        compute.clear();
+    }
+
+    /** Whether step {@code step} is an evaluation point. */
+    boolean due(long step) {
+        return step - lastEvaluated >= settings.evaluateEvery();
+    }
+
+    /**
+     * Evaluates the policy at {@code step}, or returns null when there is not yet a measurement
+     * from every rank or the link cannot be fitted yet.
+     */
+    Evaluation evaluate(long step, int workers, long paramBytes, int shards, int microBatches, Strategy current) {
+        if (compute.size() < workers || transfers.size() < 2) return null;
+        double[] perRank = new double[workers];
+        for (int r = 0; r < workers; r++) {
+            Deque<Double> w = compute.get(r);
+            if (w == null || w.isEmpty()) return null;
+            perRank[r] = median(w.stream().mapToDouble(Double::doubleValue).toArray());
+        }
+        LinkFit link;
+        try {
+            link = LinkFit.fit(transfers.stream().mapToDouble(t -> t[0]).toArray(),
+                    transfers.stream().mapToDouble(t -> t[1]).toArray());
+        } catch (IllegalArgumentException noisy) {
+            return null; // e.g. a GC pause made a small probe slower than a large one: measure more
+        }
+        lastEvaluated = step;
+        CostModel.Measurements m = new CostModel.Measurements(step, perRank, link, paramBytes, shards, microBatches);
+        CostModel model = new CostModel(settings.stalenessPenalty());
+        StrategyDecision decision = policy.evaluate(m);
+        SyncStrategy best = SyncStrategy.PS_BSP;
+        for (SyncStrategy s : SyncStrategy.values()) if (model.stepSeconds(s, m) < model.stepSeconds(best, m)) best = s;
+        String summary = String.format("compute per rank %s s, link %.2g s + %.3g GB/s; predicted %s %.4f s vs %s %.4f s",
+                Arrays.toString(Arrays.stream(perRank).map(x -> Math.round(x * 1e4) / 1e4).toArray()),
+                link.latencySeconds(), link.bytesPerSecond() / 1e9, best.id(), model.stepSeconds(best, m),
+                current.id(), model.stepSeconds(toPolicy(current), m));
+        return new Evaluation(decision, summary);
+    }
+
+    /** A policy decision and what it was based on. */
+    record Evaluation(StrategyDecision decision, String summary) {}
+
+    static SyncStrategy toPolicy(Strategy s) {
+        for (SyncStrategy x : SyncStrategy.values()) if (x.id().equals(s.id())) return x;
+        throw new IllegalArgumentException("the auto policy has no strategy " + s.id());
+    }
+
+    static Strategy fromPolicy(SyncStrategy s) {
+        return Strategy.parse(s.id());
+    }
+
+    private static double median(double[] xs) {
+        Arrays.sort(xs);
+        return xs.length % 2 == 1 ? xs[xs.length / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+    }
+}
