@@ -1,5 +1,6 @@
 package io.flock.actors;
 
+import io.flock.actors.api.Strategy;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
 import io.flock.strategies.ReferenceLoop;
@@ -41,6 +42,27 @@ final class TestJobs {
                 .globalBatch(BATCH).microBatches(MICRO_BATCHES).steps(steps).seed(SEED)
                 .shards(shards).workers(minWorkers, maxWorkers).strategy(strategy)
                 .build();
+    }
+
+    /**
+     * The same job under ps-ssp (bound {@code staleness}) or ps-asp. Adam's rate is M times smaller:
+     * the shards apply each micro-batch gradient on arrival, and each arrival is a full Adam step.
+     */
+    static TrainingJob staleJob(String id, Strategy strategy, int staleness, long steps, int minWorkers,
+            int maxWorkers, int shards) {
+        return job(id, steps, minWorkers, maxWorkers, shards).toBuilder()
+                .optimizer(OptimizerSpec.Adam.of(1e-3 / MICRO_BATCHES))
+                .strategy(strategy).staleness(staleness)
+                .build();
+    }
+
+    /** Mean loss of the first and of the last {@code n} reported steps. */
+    static double[] firstAndLastLoss(List<TrainingEvent> events, int n) {
+        List<TrainingEvent.StepCompleted> steps = eventsOf(events, TrainingEvent.StepCompleted.class);
+        double first = steps.subList(0, n).stream().mapToDouble(TrainingEvent.StepCompleted::loss).average().orElseThrow();
+        double last = steps.subList(steps.size() - n, steps.size()).stream()
+                .mapToDouble(TrainingEvent.StepCompleted::loss).average().orElseThrow();
+        return new double[] {first, last};
     }
 
     static ReferenceRun reference(long steps) {

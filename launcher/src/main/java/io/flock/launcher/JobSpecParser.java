@@ -46,20 +46,22 @@ final class JobSpecParser {
         if (!given.hasPath("job")) problems.add(0, "job: missing (a job file holds one job { ... } block)");
         if (!problems.isEmpty()) throw new InvalidJobException(file, problems);
         try {
-            return build(job.getConfig("job"));
+            return build(job.getConfig("job"), given.hasPath("job.staleness"));
         } catch (ConfigException | IllegalArgumentException e) {
             throw new InvalidJobException(file, List.of(e.getMessage()));
         }
     }
 
-    private static TrainingJob build(Config c) {
+    private static TrainingJob build(Config c, boolean stalenessGiven) {
+        Strategy strategy = strategy(c);
         TrainingJob.Builder b = TrainingJob.builder()
                 .model(model(c))
                 .dataset(dataset(c))
                 .optimizer(optimizer(c))
                 .globalBatch(c.getInt("batch")).microBatches(c.getInt("micro-batches"))
                 .seed(c.getLong("seed"))
-                .strategy(strategy(c))
+                .strategy(strategy)
+                .staleness(staleness(c, strategy, stalenessGiven))
                 .shards(c.getInt("shards"))
                 .workers(c.getInt("workers.min"), c.getInt("workers.max"));
         if (!c.getString("id").isEmpty()) b.jobId(c.getString("id"));
@@ -105,6 +107,21 @@ final class JobSpecParser {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("job.strategy: " + e.getMessage() + ConfigValidator.at(c.getValue("strategy").origin()));
         }
+    }
+
+    private static int staleness(Config c, Strategy strategy, boolean given) {
+        int s = c.getInt("staleness");
+        String at = ConfigValidator.at(c.getValue("staleness").origin());
+        if (given && strategy != Strategy.PS_SSP) {
+            throw new IllegalArgumentException("job.staleness: applies only to strategy " + Strategy.PS_SSP.id()
+                    + " (this job runs " + strategy.id() + (strategy == Strategy.PS_ASP ? ", which has no bound" : "")
+                    + ")" + at);
+        }
+        if (s < 0) {
+            throw new IllegalArgumentException("job.staleness: must be >= 0 (steps a worker may run ahead of the "
+                    + "slowest; 0 = lock-step), got " + s + at);
+        }
+        return s;
     }
 
     private static IllegalArgumentException badType(Config section, String name, String valid) {

@@ -96,6 +96,43 @@ class JobSpecParserTest {
         assertTrue(e.getMessage().contains("must be a positive multiple of microBatches"), e.getMessage());
     }
 
+    @Test
+    void parse_sspWithStaleness_andAsp() throws Exception {
+        TrainingJob ssp = JobSpecParser.parse(write("job {\n  strategy = ps-ssp\n  staleness = 5\n}\n"));
+        assertEquals(Strategy.PS_SSP, ssp.strategy());
+        assertEquals(5, ssp.staleness());
+        assertEquals(5, ssp.stalenessBound());
+
+        TrainingJob byDefault = JobSpecParser.parse(write("job { strategy = ps-ssp }\n"));
+        assertEquals(TrainingJob.DEFAULT_STALENESS, byDefault.stalenessBound());
+
+        TrainingJob asp = JobSpecParser.parse(write("job { strategy = ps-asp }\n"));
+        assertEquals(Strategy.PS_ASP, asp.strategy());
+        assertEquals(io.flock.strategies.SspClock.ASP, asp.stalenessBound());
+    }
+
+    @Test
+    void parse_badStaleness_namesKeyAndLine() throws IOException {
+        var negative = assertThrows(JobSpecParser.InvalidJobException.class,
+                () -> JobSpecParser.parse(write("job {\n  strategy = ps-ssp\n  staleness = -1\n}\n")));
+        assertTrue(negative.getMessage().contains("job.staleness: must be >= 0") && negative.getMessage().contains("got -1")
+                && negative.getMessage().contains("job.conf:3"), negative.getMessage());
+
+        var notNumber = assertThrows(JobSpecParser.InvalidJobException.class,
+                () -> JobSpecParser.parse(write("job {\n  strategy = ps-ssp\n  staleness = lots\n}\n")));
+        assertTrue(notNumber.getMessage().contains("job.staleness: expected an integer")
+                && notNumber.getMessage().contains("job.conf:3"), notNumber.getMessage());
+
+        var withBsp = assertThrows(JobSpecParser.InvalidJobException.class,
+                () -> JobSpecParser.parse(write("job {\n  staleness = 2\n}\n")));
+        assertTrue(withBsp.getMessage().contains("job.staleness: applies only to strategy ps-ssp (this job runs ps-bsp)")
+                && withBsp.getMessage().contains("job.conf:2"), withBsp.getMessage());
+
+        var withAsp = assertThrows(JobSpecParser.InvalidJobException.class,
+                () -> JobSpecParser.parse(write("job {\n  strategy = ps-asp\n  staleness = 2\n}\n")));
+        assertTrue(withAsp.getMessage().contains("this job runs ps-asp, which has no bound"), withAsp.getMessage());
+    }
+
     private File write(String text) throws IOException {
         Path file = dir.resolve("job.conf");
         Files.writeString(file, text);

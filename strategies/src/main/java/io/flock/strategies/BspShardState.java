@@ -187,6 +187,11 @@ public final class BspShardState {
         return null;
     }
 
+    /** True when no gradient of an unapplied step is held: a step boundary where the state may change hands or strategy. */
+    public boolean quiesced() {
+        return pending.isEmpty();
+    }
+
     /** Micro-batches still missing for the next step to apply. */
     public int missingForNextStep() {
         StepSum slots = pending.get(version);

@@ -205,6 +205,31 @@ public final class FlockNode implements AutoCloseable {
         return AskPattern.ask(coordinator, Coordinator.GetStatus::new, timeout, system.scheduler());
     }
 
+    /**
+     * Slows every worker slot on this node down by {@code delay} per step, from each one's next
+     * step on, under any strategy ({@link io.flock.actors.worker.Worker.SetStepDelay};
+     * {@link Duration#ZERO} removes it): a straggler on demand for tests, chaos runs and strategy
+     * experiments. Completes with the number of worker slots told.
+     */
+    public CompletionStage<Integer> setStepDelay(Duration delay) {
+        var message = new io.flock.actors.worker.Worker.SetStepDelay(delay);
+        var key = io.flock.actors.worker.Worker.SERVICE_KEY;
+        return AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command,
+                        org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(system.receptionist(),
+                        replyTo -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(key, replyTo),
+                        Duration.ofSeconds(10), system.scheduler())
+                .thenApply(listing -> {
+                    int told = 0;
+                    for (var worker : listing.getServiceInstances(key)) {
+                        if (worker.path().address().hasLocalScope()) {
+                            worker.tell(message);
+                            told++;
+                        }
+                    }
+                    return told;
+                });
+    }
+
     /** Submits {@code job} without a listener. */
     public JobHandle submit(TrainingJob job) {
         return submit(job, e -> { });

@@ -8,10 +8,10 @@ package io.flock.actors.api;
 public enum Strategy {
     /** Sharded parameter server, bulk-synchronous: deterministic trajectory. */
     PS_BSP("ps-bsp", true),
-    /** Sharded parameter server with bounded staleness. */
-    PS_SSP("ps-ssp", false),
+    /** Sharded parameter server with bounded staleness (the job's {@code staleness}). */
+    PS_SSP("ps-ssp", true),
     /** Sharded parameter server, fully asynchronous. */
-    PS_ASP("ps-asp", false),
+    PS_ASP("ps-asp", true),
     /** Peer-to-peer ring all-reduce, bulk-synchronous. */
     RING("ring", true),
     /** Reduce + broadcast along a tree, bulk-synchronous. */
@@ -43,6 +43,14 @@ public enum Strategy {
     /** Whether this build can run the strategy. */
     public boolean available() {
         return available;
+    }
+
+    /**
+     * Whether shards apply each gradient as it arrives ({@link #PS_SSP}, {@link #PS_ASP}) rather
+     * than a whole step at a time.
+     */
+    public boolean appliesOnArrival() {
+        return this == PS_SSP || this == PS_ASP;
     }
 
     /** Parses a strategy name such as {@code ps-bsp}; the error lists the valid names. */

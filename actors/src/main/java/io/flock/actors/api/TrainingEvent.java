@@ -53,6 +53,16 @@ public sealed interface TrainingEvent extends FlockMessage {
      */
     record Restored(String jobId, long step, String path, String[] rejected) implements TrainingEvent {}
 
+    /**
+     * Under ps-ssp / ps-asp, after a membership change: the coordinator checked the gradients whose
+     * acknowledgement it had seen reported — {@code acknowledged} (clock, micro-batch) pairs — against
+     * every shard's applied state; {@code missing} counts the (shard, gradient) pairs not applied
+     * (the job fails when that is not 0). {@code recoveredShards} shards answered from a primary that had
+     * recovered its backup's state.
+     */
+    record GradientsAudited(String jobId, long epoch, long acknowledged, long missing, int recoveredShards)
+            implements TrainingEvent {}
+
     /** The job ended; {@link TrainingResult} holds the final parameters. */
     record Completed(String jobId, TrainingResult result) implements TrainingEvent {}
 

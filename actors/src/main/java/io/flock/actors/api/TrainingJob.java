@@ -25,6 +25,9 @@ import java.util.UUID;
  * @param minWorkers   the job waits until at least this many workers are available
  * @param maxWorkers   at most this many workers take part
  * @param checkpointEvery write a checkpoint every this many steps (0 = only on demand)
+ * @param staleness    the staleness bound s of {@link Strategy#PS_SSP}: a worker may start step
+ *                     (clock) c once every step below c - s is applied; 0 = lock-step. Ignored by
+ *                     the other strategies ({@link Strategy#PS_ASP} has no bound)
  */
 public record TrainingJob(
         String jobId,
@@ -40,7 +43,11 @@ public record TrainingJob(
         int shards,
         int minWorkers,
         int maxWorkers,
-        long checkpointEvery) {
+        long checkpointEvery,
+        int staleness) {
+
+    /** The staleness bound of a ps-ssp job that does not set one. */
+    public static final int DEFAULT_STALENESS = 3;
 
     public TrainingJob {
         Objects.requireNonNull(jobId, "jobId");
@@ -65,10 +72,22 @@ public record TrainingJob(
         if (checkpointEvery < 0) {
             throw new IllegalArgumentException("checkpointEvery must be >= 0 (0 = off), got " + checkpointEvery);
         }
-        if (!strategy.available()) {
-            throw new IllegalArgumentException("strategy " + strategy.id() + " is not available in this build; use "
-                    + Strategy.PS_BSP.id());
+        if (staleness < 0) {
+            throw new IllegalArgumentException("staleness must be >= 0 (0 = lock-step), got " + staleness);
         }
+        if (!strategy.available()) {
+            throw new IllegalArgumentException("strategy " + strategy.id() + " is not available in this build; use one of "
+                    + java.util.Arrays.stream(Strategy.values()).filter(Strategy::available).map(Strategy::id).toList());
+        }
+    }
+
+    /** The staleness bound shards enforce: {@code staleness} under ps-ssp, unbounded under ps-asp, 0 otherwise. */
+    public int stalenessBound() {
+        return switch (strategy) {
+            case PS_SSP -> staleness;
+            case PS_ASP -> io.flock.strategies.SspClock.ASP;
+            default -> 0;
+        };
     }
 
     public static Builder builder() {
@@ -79,11 +98,11 @@ public record TrainingJob(
     public Builder toBuilder() {
         Builder b = new Builder().jobId(jobId).model(model).dataset(dataset).optimizer(optimizer)
                 .globalBatch(globalBatch).microBatches(microBatches).seed(seed).strategy(strategy).shards(shards)
-                .workers(minWorkers, maxWorkers).checkpointEvery(checkpointEvery);
+                .workers(minWorkers, maxWorkers).checkpointEvery(checkpointEvery).staleness(staleness);
         return steps > 0 ? b.steps(steps) : b.epochs(epochs);
     }
 
-    /** Fluent builder with the demo's defaults: Adam 1e-3, B = 128, M = 8, 1 epoch, ps-bsp, 2 shards. */
+    /** Fluent builder with the demo's defaults: Adam 1e-3, B = 128, M = 8, 1 epoch, ps-bsp, 2 shards, staleness 3. */
     public static final class Builder {
         private String jobId = "job-" + UUID.randomUUID().toString().substring(0, 8);
         private ModelSpec model;
@@ -99,6 +118,7 @@ public record TrainingJob(
         private int minWorkers = 1;
         private int maxWorkers = Integer.MAX_VALUE;
         private long checkpointEvery;
+        private int staleness = DEFAULT_STALENESS;
 
         public Builder jobId(String v) { this.jobId = v; return this; }
         public Builder model(ModelSpec v) { this.model = v; return this; }
@@ -116,10 +136,12 @@ public record TrainingJob(
         public Builder workers(int min, int max) { this.minWorkers = min; this.maxWorkers = max; return this; }
         /** Write a checkpoint every {@code steps} steps (0 = only on demand). */
         public Builder checkpointEvery(long steps) { this.checkpointEvery = steps; return this; }
+        /** The staleness bound s under ps-ssp (default {@value TrainingJob#DEFAULT_STALENESS}). */
+        public Builder staleness(int s) { this.staleness = s; return this; }
 
         public TrainingJob build() {
             return new TrainingJob(jobId, model, dataset, optimizer, globalBatch, microBatches, steps, epochs,
-                    seed, strategy, shards, minWorkers, maxWorkers, checkpointEvery);
+                    seed, strategy, shards, minWorkers, maxWorkers, checkpointEvery, staleness);
         }
     }
 }

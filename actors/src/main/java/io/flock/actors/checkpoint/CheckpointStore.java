@@ -35,7 +35,8 @@ import java.util.zip.CRC32C;
 public final class CheckpointStore {
 
     static final byte[] MAGIC = "FLOCKCKP".getBytes(StandardCharsets.US_ASCII);
-    static final int FORMAT_VERSION = 1;
+    /** 2: the job spec carries its staleness bound. */
+    static final int FORMAT_VERSION = 2;
     static final int HEADER = MAGIC.length + 4 + 8;
     static final int TRAILER = 8;
     private static final Pattern NAME = Pattern.compile("(.+)-(\\d{12})\\.ckpt");

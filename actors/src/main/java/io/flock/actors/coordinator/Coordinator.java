@@ -120,6 +120,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     record Evaluated(String jobId, long version, long epoch, double accuracy, INDArray params, String error)
             implements Command {}
 
+    /**
+     * From an {@link SspAudit} child: of {@code acknowledged} reported gradients, {@code missing}
+     * are not applied on some shard; {@code error} explains a loss or an incomplete audit.
+     */
+    record SspAudited(String jobId, long epoch, long acknowledged, long missing, int recoveredShards, String error)
+            implements Command {}
+
     /** The job's starting state: fresh parameters, or a checkpoint's ({@code restored} non-null). */
     private record Prepared(JobRun run, Dataset train, INDArray params, INDArray optimizerState, long version,
             CheckpointStore.Found restored, Throwable error) implements Command {
@@ -130,6 +137,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private record ShardReplied(ParameterShard.Reply reply) implements Command {}
+
+    /** Re-ask the shards that have not told their version in re-sync round {@code round}. */
+    private record ResyncRetry(String jobId, long round) implements Command {}
+
+    /**
+     * A GetVersion can be lost: sent through a shard region that has not yet noticed that the
+     * shard's node was removed. Re-syncs re-ask unanswered shards this often.
+     */
+    private static final Duration RESYNC_RETRY = Duration.ofSeconds(2);
 
     private record WorkersChanged(Receptionist.Listing listing) implements Command {}
 
@@ -182,6 +198,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(MemberRemoved.class, this::onMemberRemoved)
                 .onMessage(StepDone.class, this::onStepDone)
                 .onMessage(Evaluated.class, this::onEvaluated)
+                .onMessage(SspAudited.class, this::onSspAudited)
+                .onMessage(ResyncRetry.class, this::onResyncRetry)
                 .onMessage(WorkerFailed.class, this::onWorkerFailed)
                 .onMessage(AssignmentReport.class, this::onAssignmentReport)
                 .onMessage(CheckpointNow.class, this::onCheckpointNow)
@@ -279,8 +297,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onShardReplied(ShardReplied msg) {
         JobRun run = active;
         if (run == null || !msg.reply().jobId().equals(run.id())) return this;
+        if (onStrategyReply(run, msg.reply())) return this;
         if (msg.reply() instanceof ParameterShard.Initialized && run.phase == JobRun.Phase.INITIALIZING_SHARDS
                 && ++run.shardsInitialized == run.job.shards()) {
+            if (switchShards(run)) return this;
             run.phase = JobRun.Phase.WAITING_FOR_WORKERS;
             assignWorkers();
         } else if (msg.reply() instanceof ParameterShard.Initialized seeded && (run.phase == JobRun.Phase.SEEDING
@@ -385,6 +405,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         for (int s = 0; s < run.job.shards(); s++) {
             ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.GetVersion(run.id(), shardReplies));
         }
+        if (run.strategy.appliesOnArrival()) audit(run);
+        context.scheduleOnce(RESYNC_RETRY, context.getSelf(), new ResyncRetry(run.id(), ++run.resyncRound));
     }
 
     private void startWorkers(JobRun run, long from) {
@@ -394,6 +416,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         run.membershipEpoch++;
         run.phase = JobRun.Phase.RUNNING;
         run.paused = false;
+        if (run.strategy.appliesOnArrival()) reportWholeBelow(run, from);
         // Steps before `from` are applied everywhere; an adopted job reports from there on.
         run.nextStepToReport = Math.max(run.nextStepToReport, from);
         if (from >= run.totalSteps) {
@@ -785,6 +808,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private void finish(JobRun run) {
         for (ActorRef<Worker.Command> w : run.workers) w.tell(new Worker.Release(run.id()));
         run.checkpointWriters.forEach(context::stop);
+        run.audits.forEach(context::stop);
         if (run.shardBounds != null) {
             for (int s = 0; s < run.shardBounds.length - 1; s++) {
                 ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.Release(run.id()));
@@ -793,6 +817,81 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         active = null;
         JobRun next = queued.poll();
         if (next != null) prepare(next);
+    }
+
+    private Behavior<Command> onResyncRetry(ResyncRetry retry) {
+        JobRun run = active;
+        if (run == null || !run.id().equals(retry.jobId()) || run.phase != JobRun.Phase.SYNCING
+                || retry.round() != run.resyncRound) {
+            return this;
+        }
+        for (int s = 0; s < run.job.shards(); s++) {
+            if (run.shardVersions[s] >= 0) continue;
+            context.getLog().debug("job {}: shard {} has not told its version yet; asking again", run.id(), s);
+            ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.GetVersion(run.id(), shardReplies));
+        }
+        context.scheduleOnce(RESYNC_RETRY, context.getSelf(), retry);
+        return this;
+    }
+
+    /** ps-ssp / ps-asp jobs: after Init every shard switches to the job's strategy, then workers start. */
+    private boolean switchShards(JobRun run) {
+        if (!run.strategy.appliesOnArrival()) return false;
+        for (int s = 0; s < run.job.shards(); s++) {
+            ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.SwitchStrategy(run.id(),
+                    run.strategy, run.job.staleness(), run.firstVersion, shardReplies));
+        }
+        return true;
+    }
+
+    /** Shards confirming (or refusing) the job's strategy; false for any other reply. */
+    private boolean onStrategyReply(JobRun run, ParameterShard.Reply reply) {
+        if (reply instanceof ParameterShard.SwitchRefused refused) {
+            fail(run, refused.reason());
+            return true;
+        }
+        if (!(reply instanceof ParameterShard.StrategySwitched) || run.phase != JobRun.Phase.INITIALIZING_SHARDS) {
+            return false;
+        }
+        if (++run.shardsSwitched == run.job.shards()) {
+            run.phase = JobRun.Phase.WAITING_FOR_WORKERS;
+            assignWorkers();
+        }
+        return true;
+    }
+
+    /** Under ps-ssp / ps-asp at a re-sync: checks that every reported (acknowledged) gradient is applied on every shard. */
+    private void audit(JobRun run) {
+        run.audits.add(context.spawnAnonymous(SspAudit.create(run.assignment(0, run.nextStepToReport),
+                run.firstVersion, run.nextStepToReport, run.reportedAbove(), context.getSelf(), evaluationTimeout)));
+    }
+
+    private Behavior<Command> onSspAudited(SspAudited audited) {
+        JobRun run = active;
+        if (run == null || !audited.jobId().equals(run.id())) return this;
+        if (audited.missing() == 0 && audited.error() != null) {
+            context.getLog().warn("job {}: gradient audit incomplete: {}", run.id(), audited.error());
+            return this;
+        }
+        context.getLog().info("job {}: {} acknowledged gradient(s) checked on every shard, {} missing", run.id(),
+                audited.acknowledged(), audited.missing());
+        run.client.tell(new TrainingEvent.GradientsAudited(run.id(), audited.epoch(), audited.acknowledged(),
+                audited.missing(), audited.recoveredShards()));
+        if (audited.missing() > 0) return fail(run, audited.missing() + " acknowledged gradient(s) lost: " + audited.error());
+        return this;
+    }
+
+    /**
+     * Under ps-ssp / ps-asp, before re-syncing from {@code from}: clocks below it are whole on every
+     * shard, so they are reported now even if a worker's report is still on its way or was lost.
+     */
+    private void reportWholeBelow(JobRun run, long from) {
+        for (TrainingEvent.StepCompleted ev : run.completeBelow(from, System.nanoTime())) {
+            run.client.tell(ev);
+            FlockMetrics.get(context.getSystem()).metrics().recordStep(run.id(), run.job.strategy(),
+                    run.job.globalBatch() / ev.samplesPerSecond(), run.job.globalBatch(), ev.loss());
+            if (run.plan.endsEpoch(ev.step()) && ev.step() < run.totalSteps - 1) evaluate(run, ev.step() + 1, ev.epoch());
+        }
     }
 
     /**

@@ -16,7 +16,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * A short-lived child of the coordinator: gathers the full parameter vector at one version from
  * all shards, measures test accuracy, reports {@link Coordinator.Evaluated} and stops. For the
  * job's final version it gathers snapshots instead and also checks every shard's applied-step
- * log (each step from the first once, in order). Runs on the blocking dispatcher so the
+ * log (each step from the first once, in order); under ps-ssp / ps-asp it gathers progress reports
+ * instead and checks that every shard applied each (clock, micro-batch) exactly once, with
+ * staleness within the bound. Runs on the blocking dispatcher so the
  * coordinator never waits for the math; a receive timeout turns a silent shard into a failure
  * value, not a hang.
  */
@@ -50,7 +52,9 @@ final class Evaluator extends AbstractBehavior<Evaluator.Msg> {
         this.gather = new ShardGather(layout.shardBounds(), version);
         ActorRef<ParameterShard.Reply> self = ctx.messageAdapter(ParameterShard.Reply.class, FromShard::new);
         for (int s = 0; s < gather.shards(); s++) {
-            ParameterShard.Command ask = verifyLogs
+            ParameterShard.Command ask = layout.strategy().appliesOnArrival()
+                    ? new ParameterShard.GetSspProgress(layout.jobId(), version, true, self)
+                    : verifyLogs
                     ? new ParameterShard.GetSnapshot(layout.jobId(), version, self)
                     : new ParameterShard.Pull(layout.jobId(), version, 0, self);
             ParameterShard.ref(ctx.getSystem(), layout.jobId(), s).tell(ask);
@@ -79,9 +83,15 @@ final class Evaluator extends AbstractBehavior<Evaluator.Msg> {
 
     private Behavior<Msg> onShard(FromShard msg) {
         boolean taken = msg.reply() instanceof ParameterShard.Snapshot snap ? gather.accept(snap)
+                : msg.reply() instanceof ParameterShard.SspProgress progress ? gather.accept(progress)
                 : msg.reply() instanceof ParameterShard.Pulled p && gather.accept(p);
         if (!taken || !gather.complete()) return this;
-        String wrong = verifyLogs ? gather.verifyAppliedSteps(firstVersion) : null;
+        int bound = layout.strategy() == io.flock.actors.api.Strategy.PS_ASP ? io.flock.strategies.SspClock.ASP
+                : layout.job().staleness();
+        String wrong = !verifyLogs ? null
+                : layout.strategy().appliesOnArrival()
+                ? gather.verifySsp(firstVersion, layout.job().microBatches(), bound)
+                : gather.verifyAppliedSteps(firstVersion);
         if (wrong != null) return fail(wrong);
         replyTo.tell(evaluate());
         return Behaviors.stopped();

@@ -89,6 +89,8 @@ final class JobRun {
     long numParams;
     long[] shardBounds;
     int shardsInitialized;
+    /** Shards that confirmed the job's strategy (ps-ssp / ps-asp jobs switch their shards after Init). */
+    int shardsSwitched;
     long membershipEpoch;
     List<ActorRef<Worker.Command>> workers = new ArrayList<>();
     long nextStepToReport;
@@ -96,11 +98,15 @@ final class JobRun {
     long firstVersion;
     /** Per shard, the version reported while SYNCING (-1 = not yet). */
     long[] shardVersions;
+    /** Counts re-syncs, so that a retry timer of an earlier one is recognised as stale. */
+    long resyncRound;
     boolean paused;
     /** Start from the newest valid checkpoint (set at submit). */
     boolean resume;
     /** Checkpoint writers in flight; stopped when the job ends. */
     final List<ActorRef<?>> checkpointWriters = new ArrayList<>();
+    /** Gradient audits in flight (ps-ssp / ps-asp); stopped when the job ends. */
+    final List<ActorRef<?>> audits = new ArrayList<>();
     long startNanos;
     long lastStepNanos;
     double lastLoss = Double.NaN;
@@ -164,6 +170,49 @@ final class JobRun {
             }
         }
         return step == nextStepToReport;
+    }
+
+    /**
+     * Under ps-ssp / ps-asp: which micro-batches of the steps from {@link #nextStepToReport} on were
+     * reported (a worker reports a clock only once every shard acknowledged it); every step below
+     * {@link #nextStepToReport} was reported whole.
+     */
+    Map<Long, boolean[]> reportedAbove() {
+        Map<Long, boolean[]> out = new HashMap<>();
+        steps.forEach((step, agg) -> {
+            if (step >= nextStepToReport) out.put(step, agg.seen.clone());
+        });
+        return out;
+    }
+
+    /**
+     * Under ps-ssp / ps-asp, before a re-sync from {@code from}: steps below it are whole on every
+     * shard, though some reports may still be on their way (or lost with a worker). Returns their
+     * events, with the mean loss of the micro-batches reported (NaN when none was), and moves
+     * {@link #nextStepToReport} to {@code from}. Nothing for a job just adopted after a failover:
+     * the previous coordinator reported what came before.
+     */
+    List<TrainingEvent.StepCompleted> completeBelow(long from, long nowNanos) {
+        List<TrainingEvent.StepCompleted> done = new ArrayList<>();
+        if (firstVersion < 0 && nextStepToReport == 0) return done;
+        while (nextStepToReport < from && nextStepToReport < totalSteps) {
+            StepAgg agg = steps.remove(nextStepToReport);
+            double sum = 0;
+            int n = 0;
+            for (int m = 0; agg != null && m < agg.seen.length; m++) {
+                if (agg.seen[m]) {
+                    sum += agg.losses[m];
+                    n++;
+                }
+            }
+            double seconds = Math.max(1e-9, (nowNanos - lastStepNanos) / 1e9);
+            lastStepNanos = nowNanos;
+            lastLoss = n == 0 ? Double.NaN : sum / n;
+            long step = nextStepToReport++;
+            done.add(new TrainingEvent.StepCompleted(id(), step, plan.epochOf(step), lastLoss,
+                    job.globalBatch() / seconds, workers.size()));
+        }
+        return done;
     }
 
     /** If the next step in order has all its micro-batches, removes it and returns its event; else null. */

@@ -18,6 +18,7 @@ public final class ShardGather {
     private final INDArray params;
     private final boolean[] got;
     private final long[][] appliedLogs;
+    private final ParameterShard.SspProgress[] progress;
     private INDArray state;
     private int missing;
 
@@ -27,6 +28,7 @@ public final class ShardGather {
         this.params = Nd4j.zeros(DataType.FLOAT, bounds[bounds.length - 1]);
         this.got = new boolean[bounds.length - 1];
         this.appliedLogs = new long[bounds.length - 1][];
+        this.progress = new ParameterShard.SspProgress[bounds.length - 1];
         this.missing = got.length;
     }
 
@@ -50,6 +52,14 @@ public final class ShardGather {
                 .assign(s.optimizerState());
         appliedLogs[s.shardIndex()] = s.appliedSteps();
         return mark(s.shardIndex());
+    }
+
+    /** Takes a shard's ps-ssp / ps-asp progress with parameters; false if not at our version or already taken. */
+    public boolean accept(ParameterShard.SspProgress p) {
+        if (p.atClock() != version || got[p.shardIndex()] || p.params() == null) return false;
+        slice(params, p.shardIndex()).assign(p.params());
+        progress[p.shardIndex()] = p;
+        return mark(p.shardIndex());
     }
 
     /** Shard 0's applied-step log (all agree once {@link #verifyAppliedSteps} says so); only after snapshots. */
@@ -86,6 +96,31 @@ public final class ShardGather {
     /** Optimizer state [rows, n]; only after snapshots. */
     public INDArray optimizerState() {
         return state;
+    }
+
+    /**
+     * Under ps-ssp / ps-asp: checks that every shard applied exactly the gradients of clocks
+     * {@code first}..version-1, each (clock, micro-batch) once — all clocks whole, nothing above,
+     * applied = (version - first)·M distinct gradients, so the acknowledged ones are all in — and
+     * observed no staleness above {@code bound}; null when so, else what is wrong. {@code first}
+     * < 0: whatever the shards started at, the same for all. Only after progress reports.
+     */
+    public String verifySsp(long first, int microBatches, int bound) {
+        if (first < 0) first = progress[0].firstClock();
+        for (ParameterShard.SspProgress p : progress) {
+            long expected = (version - first) * microBatches;
+            if (p.firstClock() != first || p.complete() != version || p.appliedAbove().length > 0
+                    || p.applied() != expected) {
+                return "shard " + p.shardIndex() + " started at clock " + p.firstClock() + ", has clocks below "
+                        + p.complete() + " whole, " + p.appliedAbove().length + " gradient(s) above, " + p.applied()
+                        + " applied (" + p.acknowledged() + " pushes acknowledged); expected clocks " + first + ".."
+                        + (version - 1) + ": " + expected + " distinct gradients";
+            }
+            if (bound != io.flock.strategies.SspClock.ASP && p.maxStaleness() > bound) {
+                return "shard " + p.shardIndex() + " observed staleness " + p.maxStaleness() + " above the bound " + bound;
+            }
+        }
+        return null;
     }
 
     /**

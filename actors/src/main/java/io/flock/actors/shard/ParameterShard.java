@@ -1,8 +1,10 @@
 package io.flock.actors.shard;
 
+import io.flock.actors.api.Strategy;
 import io.flock.actors.metrics.FlockMetrics;
 import io.flock.actors.wire.FlockMessage;
 import io.flock.strategies.BspShardState;
+import io.flock.strategies.SspClock;
 import io.flock.tensor.optim.OptimizerSpec;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -36,6 +38,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * node dies, sharding re-creates the entity elsewhere; its first message is then not an Init,
  * so it stashes messages, finds its backup through the hosts, adopts the backup's state and
  * makes sure a backup lives on another node again. See docs/replication.md.
+ *
+ * <p>Under ps-ssp / ps-asp ({@link SwitchStrategy}) the shard applies each gradient on arrival and
+ * gates reads on the clock: {@link SspShardMode}, see docs/protocol-ps-ssp.md.
  */
 public final class ParameterShard extends AbstractBehavior<ParameterShard.Command> {
 
@@ -95,6 +100,42 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     /** From a {@link BackupHost} that holds no backup of {@code entityId}. */
     public record NoBackup(String entityId, ActorRef<BackupHost.Command> host) implements Command {}
 
+    /**
+     * Under ps-ssp / ps-asp: the parameters to compute clock {@code clock} on, answered (with the
+     * current parameters) once every clock below {@code clock - s} is whole here and on the backup;
+     * under ps-asp at once. {@code requestId} is echoed.
+     */
+    public record SspPull(String jobId, long clock, long requestId, ActorRef<Reply> replyTo) implements Command {}
+
+    /**
+     * Under ps-ssp / ps-asp: the gradient slice of micro-batch {@code microBatch} computed at
+     * {@code clock}, applied on arrival (once per (clock, micro-batch)) and answered with
+     * {@link SspAcked} once the backup holds it.
+     */
+    public record SspPush(String jobId, long clock, int microBatch, INDArray gradient, ActorRef<Reply> replyTo)
+            implements Command {}
+
+    /** From the backup under ps-ssp / ps-asp: it applied every gradient up to number {@code seq}; {@code complete} is its clock. */
+    public record SspBackupAck(String jobId, long seq, long complete) implements Command {}
+
+    /**
+     * Under ps-ssp / ps-asp: the shard's progress (and, with {@code withParams}, its parameters)
+     * once every clock below {@code atClock} is whole here and on the backup.
+     */
+    public record GetSspProgress(String jobId, long atClock, boolean withParams, ActorRef<Reply> replyTo)
+            implements Command {}
+
+    /**
+     * Switch the update rule to {@code strategy} (ps-bsp, ps-ssp with bound {@code staleness},
+     * ps-asp) at clock (= version) {@code atClock}. Takes effect once the shard is exactly there
+     * with nothing in flight (BSP: no gradient of an unapplied step; SSP: every applied clock whole
+     * and held by the backup), converting state, optimizer state and clock; the backup switches
+     * too. Answered {@link StrategySwitched}, or {@link SwitchRefused} when the shard is already
+     * past {@code atClock}. Between ps-ssp and ps-asp only the bound changes, at once.
+     */
+    public record SwitchStrategy(String jobId, Strategy strategy, int staleness, long atClock,
+            ActorRef<Reply> replyTo) implements Command {}
+
     private record HostsListed(Receptionist.Listing listing) implements Command {}
 
     private record BackupGone(ActorRef<ShardBackup.Command> backup) implements Command {}
@@ -123,6 +164,30 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     /** The shard's primary and backup are both gone: the job cannot go on (resume from a checkpoint). */
     public record Lost(String jobId, int shardIndex, String reason) implements Reply {}
 
+    /** Answers {@link SspPull} {@code requestId}: the parameters to compute {@code clock} on. */
+    public record SspPulled(String jobId, int shardIndex, long clock, long requestId, INDArray params)
+            implements Reply {}
+
+    /** The gradient of ({@code clock}, {@code microBatch}) is applied here and held by the backup. */
+    public record SspAcked(String jobId, int shardIndex, long clock, int microBatch) implements Reply {}
+
+    /**
+     * A shard's ps-ssp / ps-asp progress: its state started at {@code firstClock}; clocks below
+     * {@code complete} are whole; {@code appliedAbove} lists the (clock·M + m) keys applied at or
+     * above it; {@code applied} distinct gradients, {@code acknowledged} pushes answered
+     * (duplicates included); {@code recovered}: this primary adopted its backup's state.
+     * {@code params} only when asked for.
+     */
+    public record SspProgress(String jobId, int shardIndex, long atClock, long firstClock, long complete,
+            long[] appliedAbove, long applied, long acknowledged, long maxStaleness, boolean recovered,
+            INDArray params) implements Reply {}
+
+    /** The shard (and its backup) run {@code strategy} from clock {@code clock} on. */
+    public record StrategySwitched(String jobId, int shardIndex, Strategy strategy, long clock) implements Reply {}
+
+    /** A {@link SwitchStrategy} that cannot take effect. */
+    public record SwitchRefused(String jobId, int shardIndex, String reason) implements Reply {}
+
     private enum Mode { EMPTY, PLACING_BACKUP, RECOVERING, READY, LOST }
 
     private static final int STASH = 10_000;
@@ -150,6 +215,10 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     private List<ActorRef<BackupHost.Command>> askedHosts = List.of();
     private final java.util.Set<ActorRef<BackupHost.Command>> withoutBackup = new java.util.HashSet<>();
     private boolean warnedNoRedundancy;
+    /** Under ps-ssp / ps-asp the live state (then {@link #state} is the BSP state frozen at the switch); null under ps-bsp. */
+    private SspShardMode ssp;
+    /** A strategy switch waiting for its clock. */
+    private SwitchStrategy pendingSwitch;
 
     private ParameterShard(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
             String entityId) {
@@ -201,6 +270,7 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
                 .onMessage(NoBackup.class, this::onNoBackup)
                 .onMessage(BackupAck.class, this::onBackupAck)
                 .onMessage(BackupGone.class, this::onBackupGone)
+                .onMessage(SspBackupAck.class, this::onSspBackupAck)
                 .onMessage(Release.class, this::onRelease)
                 .onMessage(Seed.class, this::onSeed)
                 .onAnyMessage(this::onWork)
@@ -225,6 +295,7 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     }
 
     private void serve(Command msg) {
+        if (serveSwitchOrSsp(msg)) return;
         if (msg instanceof Push p) onPush(p);
         else if (msg instanceof Pull p) onPull(p);
         else if (msg instanceof GetSnapshot g) onGetSnapshot(g);
@@ -257,6 +328,7 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
         optimizer = seed.optimizer();
         microBatches = seed.microBatches();
         adopt(BspShardState.restore(seed.state(), optimizer, microBatches));
+        ssp = null; // a seed is a ps-bsp state
         initReplyTo = seed.replyTo();
         // A new backup starts from this image; the old one stays until it exists (then it is dropped).
         placeBackup();
@@ -338,7 +410,8 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
     }
 
     private ShardImage image() {
-        return new ShardImage(jobId, shardIndex, optimizer, microBatches, state.export());
+        return new ShardImage(jobId, shardIndex, optimizer, microBatches, state.export())
+                .withSsp(ssp == null ? null : ssp.image());
     }
 
     private Behavior<Command> onBackupReady(BackupReady ready) {
@@ -363,6 +436,7 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
         }
         answerWaitingSnapshots(state.version()); // a seed may have moved the version past them
         answerWaitingPulls();
+        if (ssp != null) ssp.backupPlaced();
         return stash.unstashAll(this);
     }
 
@@ -372,6 +446,7 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
         optimizer = img.optimizer();
         microBatches = img.microBatches();
         adopt(BspShardState.restore(img.state(), optimizer, microBatches));
+        adoptSsp(img);
         context.getLog().warn("{}: recovered version {} from the backup at {}", entityId, state.version(),
                 msg.backup().path().address());
         if (msg.backup().path().address().hasLocalScope()) {
@@ -507,6 +582,94 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
             }
         }
         ready.forEach(this::onPull);
+    }
+
+    /** Strategy switches, and all work while in ps-ssp / ps-asp; false leaves {@code msg} to the ps-bsp handlers. */
+    private boolean serveSwitchOrSsp(Command msg) {
+        if (msg instanceof SwitchStrategy sw) {
+            if (!owns(sw.jobId())) return true;
+            pendingSwitch = sw;
+        } else if (ssp != null) {
+            if (!ssp.serve(msg)) return false;
+        } else if (msg instanceof SspPull || msg instanceof SspPush || msg instanceof GetSspProgress) {
+            context.getLog().warn("{}: {} while in ps-bsp; dropped", entityId, msg.getClass().getSimpleName());
+        } else if (pendingSwitch != null && msg instanceof Push push) {
+            onPush(push);
+        } else {
+            return false;
+        }
+        trySwitch();
+        return true;
+    }
+
+    /** Applies the pending switch once the shard is exactly at its clock with nothing in flight; refuses it when past. */
+    private void trySwitch() {
+        SwitchStrategy sw = pendingSwitch;
+        if (sw == null) return;
+        boolean toSsp = sw.strategy().appliesOnArrival();
+        int bound = sw.strategy() == Strategy.PS_ASP ? SspClock.ASP : sw.staleness();
+        if (toSsp == (ssp != null)) {
+            pendingSwitch = null;
+            if (ssp == null) {
+                sw.replyTo().tell(new StrategySwitched(jobId, shardIndex, Strategy.PS_BSP, state.version()));
+            } else {
+                ssp.setStaleness(bound);
+                ssp.announceSwitch(sw.replyTo(), ssp.state().complete());
+            }
+            return;
+        }
+        long clock = ssp != null ? ssp.state().complete() : state.version();
+        if (clock > sw.atClock()) {
+            pendingSwitch = null;
+            sw.replyTo().tell(new SwitchRefused(jobId, shardIndex, "shard " + shardIndex + " is at clock " + clock
+                    + ", past the switch point " + sw.atClock()));
+            return;
+        }
+        if (clock < sw.atClock() || !(ssp != null ? ssp.quiesced() : state.quiesced())) return;
+        pendingSwitch = null;
+        if (toSsp) switchToSsp(sw, bound);
+        else switchToBsp(sw);
+    }
+
+    private void switchToSsp(SwitchStrategy sw, int bound) {
+        ssp = SspShardMode.fromBsp(context, jobId, shardIndex, state, optimizer, microBatches, bound, backupVersion,
+                () -> backup);
+        context.getLog().info("{}: {} from clock {}", entityId, ssp.strategy().id(), sw.atClock());
+        ssp.announceSwitch(sw.replyTo(), sw.atClock());
+        List<Command> reads = new ArrayList<>(waitingPulls);
+        reads.addAll(waitingSnapshots);
+        waitingPulls.clear();
+        waitingSnapshots.clear();
+        reads.forEach(ssp::serve);
+    }
+
+    private void switchToBsp(SwitchStrategy sw) {
+        BspShardState.Exported exported = ssp.state().toBsp();
+        List<Command> reads = ssp.drainWaiting();
+        ssp = null;
+        adopt(BspShardState.restore(exported, optimizer, microBatches));
+        context.getLog().info("{}: ps-bsp from version {}", entityId, sw.atClock());
+        if (backup != null) backup.tell(new ShardBackup.SwitchTo(Strategy.PS_BSP, 0, sw.atClock(), 0));
+        sw.replyTo().tell(new StrategySwitched(jobId, shardIndex, Strategy.PS_BSP, sw.atClock()));
+        reads.forEach(this::serve);
+    }
+
+    private Behavior<Command> onSspBackupAck(SspBackupAck ack) {
+        if (mode == Mode.READY && ssp != null && ack.jobId().equals(jobId)) {
+            ssp.onBackupAck(ack);
+            trySwitch();
+        }
+        return this;
+    }
+
+    /** After recovery: the backup ran ps-ssp / ps-asp, so this primary does too. */
+    private void adoptSsp(ShardImage img) {
+        ssp = img.ssp() == null ? null : SspShardMode.restore(context, jobId, shardIndex, img.ssp(), optimizer,
+                microBatches, () -> backup);
+        if (ssp != null) {
+            context.getLog().warn("{}: {} state recovered: clocks below {} whole, {} gradients applied", entityId,
+                    ssp.strategy().id(), ssp.state().complete(), ssp.state().applied());
+        }
     }
 
     private boolean owns(String job) {

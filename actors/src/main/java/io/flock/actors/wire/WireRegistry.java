@@ -61,7 +61,9 @@ public final class WireRegistry {
             io.flock.strategies.BspShardState.PendingStep.class,
             io.flock.strategies.BspShardState.PendingStep[].class,
             org.nd4j.linalg.api.ndarray.INDArray[].class,
-            io.flock.actors.api.SwitchResult.class);
+            io.flock.actors.api.SwitchResult.class,
+            io.flock.actors.shard.ShardImage.Ssp.class, io.flock.strategies.SspShardState.Exported.class,
+            java.time.Duration.class);
 
     private static final List<Class<?>> ARRAYS = List.of(
             byte[].class, int[].class, long[].class, float[].class, double[].class, boolean[].class,

@@ -42,9 +42,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * losses to the coordinator, go on with t + 1. Under a collective strategy (ring, tree) it holds a
  * full {@link Replica}, computes its contiguous block of micro-batches, all-reduces the gradient
  * with its peers over the {@link DataPlane} and applies the mean itself; rank 0 copies the replica
- * into the shards at epoch ends, checkpoints and the last step. Which micro-batches it computes
- * follows from its rank in the membership the coordinator sent; which samples they hold follows
- * from the {@link BatchPlan} alone.
+ * into the shards at epoch ends, checkpoints and the last step. Under ps-ssp / ps-asp an
+ * {@link SspStepper} runs the loop instead. Which micro-batches it computes follows from its rank
+ * in the membership the coordinator sent; which samples they hold follows from the
+ * {@link BatchPlan} alone. {@link SetStepDelay} slows every step down by a fixed time, under any
+ * strategy (stragglers in tests and chaos runs).
  *
  * <p>Step boundaries for a strategy switch: {@link Hold} stops the worker before the next step it
  * has not begun and reports that step; {@link RunTo} lets it run up to an agreed step and report
@@ -100,6 +102,27 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     public record Echo(String jobId, INDArray payload, long sentNanos, ActorRef<Coordinator.Command> replyTo)
             implements Command {}
 
+    /**
+     * Wait {@code delay} after the parameters of each step arrived before computing it, from the
+     * next step on, under every strategy: a straggler on demand (tests, chaos runs, the auto
+     * policy's experiments). {@link Duration#ZERO} removes it.
+     */
+    public record SetStepDelay(Duration delay) implements Command {
+        public SetStepDelay {
+            if (delay == null || delay.isNegative()) throw new IllegalArgumentException("step delay must be >= 0: " + delay);
+        }
+    }
+
+    private record StepDelayElapsed(long pullRequest) implements Command {}
+
+    private record CollectiveDelayElapsed(long epoch, long step) implements Command {}
+
+    /** {@link SspStepper}'s pull retry timer. */
+    record SspRetryPulls(long request) implements Command {}
+
+    /** {@link SspStepper}'s step delay timer. */
+    record SspStepDelayElapsed(long request) implements Command {}
+
     private record WrappedShardReply(ParameterShard.Reply reply) implements Command {}
 
     private record RetryPulls(long step) implements Command {}
@@ -140,6 +163,12 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     private Coordinator.StepDone pendingReport;
     /** Collective, while assembling the replica from the shards. */
     private ShardGather gathering;
+    private Duration stepDelay = Duration.ZERO;
+    /** Collective: the (epoch, step) whose step delay has been served. */
+    private long delayedEpoch = -1;
+    private long delayedStep = -1;
+    /** The loop under ps-ssp / ps-asp; null otherwise. */
+    private SspStepper ssp;
 
     private Worker(ActorContext<Command> context, TimerScheduler<Command> timers, DatasetCache datasets) {
         super(context);
@@ -175,6 +204,11 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                 })
                 .onMessage(Release.class, this::onRelease)
                 .onMessage(ReportAssignment.class, this::onReportAssignment)
+                .onMessage(SetStepDelay.class, this::onSetStepDelay)
+                .onMessage(StepDelayElapsed.class, this::onStepDelayElapsed)
+                .onMessage(CollectiveDelayElapsed.class, this::onCollectiveDelayElapsed)
+                .onMessage(SspRetryPulls.class, this::onSspRetryPulls)
+                .onMessage(SspStepDelayElapsed.class, this::onSspStepDelayElapsed)
                 .build();
     }
 
@@ -203,6 +237,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         }
         context.getLog().info("{}: rank {} of {} in job {} from step {} ({})", name, a.rank(), a.workers(), a.jobId(),
                 a.startStep(), a.strategy().id());
+        if (startSsp(a, newJob)) return this;
         if (!a.strategy().collective()) {
             replica = null; // the shards own the state again
             startStep(a.startStep());
@@ -248,6 +283,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
 
     private Behavior<Command> onShardReply(WrappedShardReply wrapped) {
         if (assignment == null || !wrapped.reply().jobId().equals(assignment.jobId())) return this;
+        if (ssp != null && ssp.onReply(wrapped.reply())) return this;
         if (wrapped.reply() instanceof ParameterShard.Lost lost) {
             coordinator.tell(new Coordinator.WorkerFailed(lost.jobId(), assignment.rank(), lost.reason()));
             return this;
@@ -275,6 +311,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             }
             FlockMetrics.get(context.getSystem()).metrics().recordSync(assignment.strategy(),
                     (System.nanoTime() - pullStartNanos) / 1e9, params.length() * params.dataType().width());
+            if (delayStep()) return this;
             computeAndPush();
             startStep(step + 1);
         }
@@ -384,6 +421,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             reachedBoundary();
             return;
         }
+        if (delayCollectiveStep(t)) return;
         Assignment a = assignment;
         MicroBatchBlocks blocks = new MicroBatchBlocks(a.workers(), plan.microBatches());
         List<InetSocketAddress> members = new ArrayList<>();
@@ -529,7 +567,80 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             replica = null;
             session = null;
             gathering = null;
+            ssp = null;
         }
+        return this;
+    }
+
+    /** Under ps-ssp / ps-asp: (re)starts the {@link SspStepper} and returns true; false under ps-bsp. */
+    private boolean startSsp(Assignment a, boolean newJob) {
+        if (!a.strategy().appliesOnArrival()) {
+            ssp = null;
+            return false;
+        }
+        timers.cancel(new RetryPulls(step));
+        pulled = null;
+        replica = null; // the shards own the state
+        if (newJob || ssp == null) {
+            ssp = new SspStepper(context, timers, model, train, plan, sampler, shards, params, shardReplies,
+                    () -> stepDelay);
+        }
+        ssp.start(a, coordinator);
+        return true;
+    }
+
+    private Behavior<Command> onSetStepDelay(SetStepDelay set) {
+        context.getLog().info("{}: step delay {} ms", name, set.delay().toMillis());
+        stepDelay = set.delay();
+        return this;
+    }
+
+    /** With a step delay set: computes the pulled step once it elapsed (returns true); else false. */
+    private boolean delayStep() {
+        if (stepDelay.isZero()) return false;
+        timers.startSingleTimer(new StepDelayElapsed(pullRequest), stepDelay);
+        return true;
+    }
+
+    private Behavior<Command> onStepDelayElapsed(StepDelayElapsed elapsed) {
+        if (assignment == null || ssp != null || assignment.strategy().collective() || pulled != null
+                || pullsMissing != 0 || elapsed.pullRequest() != pullRequest) {
+            return this; // superseded: a new view, a RunTo re-pull, a release
+        }
+        if (step >= stopAt) { // a Hold arrived during the delay: this step is not begun
+            reachedBoundary();
+            return this;
+        }
+        computeAndPush();
+        startStep(step + 1);
+        return this;
+    }
+
+    /** Collective: with a step delay set, waits it out before computing step {@code t} (returns true). */
+    private boolean delayCollectiveStep(long t) {
+        if (stepDelay.isZero() || (delayedEpoch == assignment.epoch() && delayedStep == t)) return false;
+        timers.startSingleTimer(new CollectiveDelayElapsed(assignment.epoch(), t), stepDelay);
+        return true;
+    }
+
+    private Behavior<Command> onCollectiveDelayElapsed(CollectiveDelayElapsed elapsed) {
+        if (assignment == null || !assignment.strategy().collective() || assignment.epoch() != elapsed.epoch()
+                || step != elapsed.step() || session != null || replica == null) {
+            return this;
+        }
+        delayedEpoch = elapsed.epoch();
+        delayedStep = elapsed.step();
+        startCollectiveStep(elapsed.step());
+        return this;
+    }
+
+    private Behavior<Command> onSspRetryPulls(SspRetryPulls retry) {
+        if (ssp != null) ssp.onRetry(retry.request());
+        return this;
+    }
+
+    private Behavior<Command> onSspStepDelayElapsed(SspStepDelayElapsed elapsed) {
+        if (ssp != null) ssp.onDelayElapsed(elapsed.request());
         return this;
     }
 }

@@ -55,4 +55,38 @@ class ShardGatherTest {
         assertNull(resumed.verifyAppliedSteps(-1), "adopted: first version taken from the logs");
         assertTrue(resumed.verifyAppliedSteps(0).contains("expected exactly 0..4"));
     }
+
+    static ParameterShard.SspProgress progress(int shard, long atClock, long first, long complete, long applied,
+            long maxStaleness, long... above) {
+        int len = (int) (BOUNDS[shard + 1] - BOUNDS[shard]);
+        return new ParameterShard.SspProgress("j", shard, atClock, first, complete, above, applied, applied + 3,
+                maxStaleness, false, Nd4j.valueArrayOf(new long[] {len}, shard + 1.0, DataType.FLOAT));
+    }
+
+    @Test
+    void verifySsp_everyClockWholeOnceAndStalenessWithinBound_passes() {
+        ShardGather g = new ShardGather(BOUNDS, 4);
+        assertFalse(g.accept(progress(0, 5, 0, 5, 20, 1)), "another clock");
+        assertTrue(g.accept(progress(0, 4, 0, 4, 16, 2)));
+        assertTrue(g.accept(progress(1, 4, 0, 4, 16, 1)));
+        assertEquals(Nd4j.createFromArray(1f, 1f, 2f, 2f, 2f), g.params());
+        assertNull(g.verifySsp(0, 4, 2));
+        assertNull(g.verifySsp(-1, 4, 2), "adopted: first clock taken from the shards");
+        assertTrue(g.verifySsp(0, 4, 1).contains("shard 0 observed staleness 2 above the bound 1"), g.verifySsp(0, 4, 1));
+        assertNull(g.verifySsp(0, 4, io.flock.strategies.SspClock.ASP), "ps-asp has no bound");
+    }
+
+    @Test
+    void verifySsp_missingOrExtraGradient_isReported() {
+        ShardGather missing = new ShardGather(BOUNDS, 4);
+        missing.accept(progress(0, 4, 0, 4, 16, 0));
+        missing.accept(progress(1, 4, 0, 3, 15, 0, 12, 13, 14));
+        assertTrue(missing.verifySsp(0, 4, 2).startsWith("shard 1 started at clock 0, has clocks below 3 whole, 3 gradient(s) above"),
+                missing.verifySsp(0, 4, 2));
+
+        ShardGather twice = new ShardGather(BOUNDS, 4);
+        twice.accept(progress(0, 4, 0, 4, 17, 0));
+        twice.accept(progress(1, 4, 0, 4, 16, 0));
+        assertTrue(twice.verifySsp(0, 4, 2).contains("17 applied"), twice.verifySsp(0, 4, 2));
+    }
 }

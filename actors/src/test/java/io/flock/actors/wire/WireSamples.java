@@ -35,6 +35,9 @@ final class WireSamples {
         var exported = new io.flock.strategies.BspShardState.Exported(3, tensor, tensor, tensor, new long[] {0, 1, 2},
                 new io.flock.strategies.BspShardState.PendingStep[] {pending});
         var image = new io.flock.actors.shard.ShardImage("j", 1, OptimizerSpec.Adam.of(1e-3), 6, exported);
+        var sspExported = new io.flock.strategies.SspShardState.Exported(tensor, tensor, 2, 4, 13, 15, 5, 2, 7,
+                new long[] {25, 27}, new long[] {0, 1});
+        var sspImage = new io.flock.actors.shard.ShardImage.Ssp(3, sspExported);
         return List.of(
                 job, result, Strategy.PS_BSP, assignment,
                 new ModelSpec.Mlp(10, new int[] {4, 3}, 2, 9), ModelSpec.Cnn.fashionMnist(3),
@@ -88,6 +91,24 @@ final class WireSamples {
                 new ParameterShard.Version("j", 1, 4),
                 new ParameterShard.Pulled("j", 1, 4, 9, tensor),
                 new ParameterShard.Snapshot("j", 1, 4, tensor, tensor, new long[] {0, 1, 2, 3}),
+                sspExported, sspImage,
+                new io.flock.actors.shard.ShardImage("j", 1, OptimizerSpec.Adam.of(1e-3), 6, exported, sspImage),
+                java.time.Duration.ofMillis(250),
+                new Worker.SetStepDelay(java.time.Duration.ofMillis(250)),
+                new TrainingEvent.GradientsAudited("j", 3, 120, 0, 1),
+                new ParameterShard.SspPull("j", 4, 9, any),
+                new ParameterShard.SspPush("j", 4, 2, tensor, any),
+                new ParameterShard.SspBackupAck("j", 17, 4),
+                new ParameterShard.GetSspProgress("j", 10, true, any),
+                new ParameterShard.SwitchStrategy("j", Strategy.PS_SSP, 3, 20, any),
+                new ParameterShard.SspPulled("j", 1, 4, 9, tensor),
+                new ParameterShard.SspAcked("j", 1, 4, 2),
+                new ParameterShard.SspProgress("j", 1, 10, 0, 9, new long[] {54, 55}, 56, 60, 2, true, tensor),
+                new ParameterShard.SspProgress("j", 1, 0, 0, 9, new long[0], 54, 54, 2, false, null),
+                new ParameterShard.StrategySwitched("j", 1, Strategy.PS_ASP, 20),
+                new ParameterShard.SwitchRefused("j", 1, "past it"),
+                new io.flock.actors.shard.ShardBackup.ReplicateSsp(17, 4, 2, tensor),
+                new io.flock.actors.shard.ShardBackup.SwitchTo(Strategy.PS_SSP, 3, 20, 18),
                 new ParameterShard.Seed("j", 1, exported, OptimizerSpec.Adam.of(1e-3), 6, any),
                 new TrainingEvent.StrategyChanged("j", Strategy.PS_BSP, Strategy.RING, 20, "asked"),
                 new TrainingEvent.StrategyDecided("j", 40, Strategy.RING, Strategy.PS_SSP, "worker 2 is 2x slower"),
