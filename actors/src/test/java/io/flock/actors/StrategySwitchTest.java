@@ -66,6 +66,29 @@ class StrategySwitchTest {
         assertSwitches(List.of(Strategy.RING, Strategy.TREE), List.of(30L));
     }
 
+    /**
+     * Through the parameter server's asynchronous modes and back to peer-to-peer: the shards
+     * convert their state at each boundary (ps-bsp → ps-ssp at 20, ps-ssp → ring at 40 via
+     * BSP shards). SSP is not deterministic, so no reference check; the final evaluation still
+     * verifies every shard's applied-step log (BSP steps, SSP clocks, ring steps) — the job would
+     * fail otherwise.
+     */
+    @org.junit.jupiter.api.Test
+    void psBsp20_psSsp20_ring20_completesWithEveryStepAppliedOnce() throws Exception {
+        cluster = LocalCluster.start(3, 1, ConfigFactory.empty());
+        String id = "switch-ssp";
+        JobHandle handle = submit(TestJobs.job(id, STEPS, 3, 3, 2, Strategy.PS_BSP), 20);
+
+        switchAt(id, Strategy.PS_SSP, 20);
+        awaitStep(35);
+        switchAt(id, Strategy.RING, 40);
+
+        var result = TestJobs.await(handle, events);
+        assertEquals(STEPS, result.steps());
+        assertSwitches(List.of(Strategy.PS_BSP, Strategy.PS_SSP, Strategy.RING), List.of(20L, 40L));
+        assertTrue(result.finalLoss() < TestJobs.reference(STEPS).firstLoss(), "it trained: " + result.finalLoss());
+    }
+
     private final CompletableFuture<Void> pastStep = new CompletableFuture<>();
     private volatile long waitFor = Long.MAX_VALUE;
 

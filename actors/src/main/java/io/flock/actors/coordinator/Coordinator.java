@@ -449,7 +449,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** Phases in which workers are assigned (or being re-assigned) to the active job. */
     private static boolean trainingPhase(JobRun.Phase phase) {
         return switch (phase) {
-            case RUNNING, SYNCING, HOLDING, DRAINING, SEEDING, FORMING -> true;
+            case RUNNING, SYNCING, HOLDING, DRAINING, SEEDING, SWITCHING_SHARDS, FORMING -> true;
             default -> false;
         };
     }
@@ -483,13 +483,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return this;
     }
 
-    /** Pairs this build can switch between: the BSP family (ps-bsp, ring, tree), in any direction. */
+    /** Pairs this build can switch between: any two of ps-bsp, ps-ssp, ps-asp, ring and tree. */
     private static boolean switchable(Strategy from, Strategy to) {
-        return bsp(from) && bsp(to);
-    }
-
-    private static boolean bsp(Strategy s) {
-        return s == Strategy.PS_BSP || s.collective();
+        return from != Strategy.AUTO && to != Strategy.AUTO && from.available() && to.available();
     }
 
     private Behavior<Command> onHeld(Held held) {
@@ -527,11 +523,33 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             run.seedsAnswered = 0;
             run.workers.get(0).tell(new Worker.SeedShards(run.id(), shardReplies));
         } else {
-            run.strategy = sw.target;
-            if (sw.target.collective()) form(run, sw.boundary);
-            else startWorkers(run, sw.boundary);
+            switchShardsThenStart(run);
         }
         return this;
+    }
+
+    /**
+     * At the boundary, with the shards holding the state (PS all along, or just seeded): puts the
+     * shards in the mode the target needs — ps-bsp for ring/tree (the members read their replica
+     * from BSP snapshots), the target itself otherwise — then starts the new view.
+     */
+    private void switchShardsThenStart(JobRun run) {
+        JobRun.Switch sw = run.switching;
+        Strategy shardsNow = run.strategy.collective() ? Strategy.PS_BSP : run.strategy;
+        Strategy shardsWanted = sw.target.collective() ? Strategy.PS_BSP : sw.target;
+        if (shardsNow != shardsWanted) {
+            run.phase = JobRun.Phase.SWITCHING_SHARDS;
+            run.shardsSwitched = 0;
+            for (int s = 0; s < run.job.shards(); s++) {
+                ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.SwitchStrategy(run.id(),
+                        shardsWanted, run.job.staleness(), sw.boundary, shardReplies));
+            }
+            return;
+        }
+        run.strategy = sw.target;
+        run.switchedSinceStart = true;
+        if (sw.target.collective()) form(run, sw.boundary);
+        else startWorkers(run, sw.boundary);
     }
 
     private boolean switchStage(JobRun run, JobRun.Phase phase, String jobId, long epoch) {
@@ -542,8 +560,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** Every shard holds rank 0's replica at {@code version}: finish a switch to PS, or write checkpoints. */
     private void onShardsSeeded(JobRun run, long version) {
         if (run.phase == JobRun.Phase.SEEDING) {
-            run.strategy = run.switching.target;
-            startWorkers(run, version);
+            run.strategy = Strategy.PS_BSP; // the shards hold the state again, as ps-bsp shards
+            switchShardsThenStart(run);
         }
         for (ActorRef<CheckpointResult> requester : run.checkpointsAwaitingSeed) writeCheckpoint(run, version, requester);
         run.checkpointsAwaitingSeed.clear();
@@ -765,7 +783,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private void evaluate(JobRun run, long version, long epoch) {
         boolean last = version == run.totalSteps;
-        context.spawnAnonymous(Evaluator.create(run.assignment(0, version), version, epoch, run.firstVersion, last,
+        // After a runtime switch into ps-ssp / ps-asp the shards' SSP record starts at the switch clock.
+        long first = run.switchedSinceStart && run.strategy.appliesOnArrival() ? -1 : run.firstVersion;
+        context.spawnAnonymous(Evaluator.create(run.assignment(0, version), version, epoch, first, last,
                 datasets, context.getSelf(), evaluationTimeout), DispatcherSelector.fromConfig("flock.blocking-dispatcher"));
     }
 
@@ -846,6 +866,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     /** Shards confirming (or refusing) the job's strategy; false for any other reply. */
     private boolean onStrategyReply(JobRun run, ParameterShard.Reply reply) {
+        if (run.phase == JobRun.Phase.SWITCHING_SHARDS) {
+            if (reply instanceof ParameterShard.SwitchRefused refused) {
+                abortSwitch(run, "shard " + refused.shardIndex() + " refused: " + refused.reason());
+                assignWorkers();
+            } else if (reply instanceof ParameterShard.StrategySwitched
+                    && ++run.shardsSwitched == run.job.shards()) {
+                run.strategy = run.switching.target.collective() ? Strategy.PS_BSP : run.switching.target;
+                switchShardsThenStart(run); // the shards are where the target wants them now: start
+            }
+            return reply instanceof ParameterShard.SwitchRefused || reply instanceof ParameterShard.StrategySwitched;
+        }
         if (reply instanceof ParameterShard.SwitchRefused refused) {
             fail(run, refused.reason());
             return true;

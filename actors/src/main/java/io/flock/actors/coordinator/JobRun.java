@@ -27,6 +27,8 @@ final class JobRun {
         DRAINING,
         /** Switching to PS: rank 0 copies its replica into the shards. */
         SEEDING,
+        /** Switching: every shard converts (ps-bsp ↔ ps-ssp / ps-asp) at the boundary. */
+        SWITCHING_SHARDS,
         /** Forming a collective view: waiting for every chosen worker's {@code MemberReady}. */
         FORMING
     }
@@ -68,6 +70,8 @@ final class JobRun {
     Phase phase = Phase.PREPARING;
     /** The strategy in force. */
     Strategy strategy;
+    /** A runtime switch happened: a final ps-ssp check starts at the switch clock, not the first version. */
+    boolean switchedSinceStart;
     /** Non-null when the job was submitted with {@code auto}: the policy's measurements. */
     AutoStrategy auto;
     /** The switch in progress, if any. */

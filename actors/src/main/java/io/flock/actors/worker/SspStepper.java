@@ -77,6 +77,9 @@ final class SspStepper {
     private boolean[] pulled;
     private int pullsMissing;
     private long pullStartNanos;
+    /** Clocks at or above this are not begun (a strategy switch drains to a boundary). */
+    private long stopAt = Long.MAX_VALUE;
+    private boolean boundaryWanted;
 
     SspStepper(ActorContext<Worker.Command> context, TimerScheduler<Worker.Command> timers, Model model, Dataset train,
             BatchPlan plan, BatchPlan.Sampler sampler, EntityRef<ParameterShard.Command>[] shards, INDArray params,
@@ -105,7 +108,35 @@ final class SspStepper {
         mine = new int[count];
         for (int i = 0, m = a.rank(); i < count; i++, m += a.workers()) mine[i] = m;
         unacked.clear();
+        stopAt = Long.MAX_VALUE;
+        boundaryWanted = false;
         pull(a.startStep());
+    }
+
+    /** Begins no clock not begun yet; returns the first one not begun (for {@link Coordinator.Held}). */
+    long hold() {
+        stopAt = clock;
+        return stopAt;
+    }
+
+    /**
+     * Computes the clocks below {@code boundary}, then answers {@link Coordinator.AtBoundary} once
+     * every shard acknowledged all of this worker's gradients: the shards are quiesced there.
+     */
+    void runTo(long boundary) {
+        stopAt = boundary;
+        boundaryWanted = true;
+        if (clock < boundary && mine.length > 0) pull(clock); // a new request; older answers are dropped
+        else checkBoundary();
+    }
+
+    private void checkBoundary() {
+        if (!boundaryWanted || (clock < stopAt && mine.length > 0 && clock < assignment.totalSteps())
+                || !unacked.isEmpty()) {
+            return;
+        }
+        boundaryWanted = false;
+        coordinator.tell(new Coordinator.AtBoundary(assignment.jobId(), assignment.epoch(), assignment.rank(), stopAt));
     }
 
     /** The next clock this worker will compute. */
@@ -133,13 +164,18 @@ final class SspStepper {
     }
 
     void onDelayElapsed(long requestId) {
-        if (requestId == request && pulled != null && pullsMissing == 0) computeAndPush();
+        if (requestId != request || pulled == null || pullsMissing != 0) return;
+        if (clock >= stopAt) checkBoundary(); // a Hold arrived during the delay: this clock is not begun
+        else computeAndPush();
     }
 
     private void pull(long c) {
         clock = c;
         pulled = null;
-        if (c >= assignment.totalSteps() || mine.length == 0) return;
+        if (c >= assignment.totalSteps() || mine.length == 0 || c >= stopAt) {
+            checkBoundary();
+            return;
+        }
         request++;
         pulled = new boolean[shards.length];
         pullsMissing = shards.length;
@@ -166,6 +202,10 @@ final class SspStepper {
         timers.cancel(new Worker.SspRetryPulls(request));
         FlockMetrics.get(context.getSystem()).metrics().recordSync(assignment.strategy(),
                 (System.nanoTime() - pullStartNanos) / 1e9, params.length() * params.dataType().width());
+        if (clock >= stopAt) { // held while pulling: this clock is not begun
+            checkBoundary();
+            return;
+        }
         Duration delay = stepDelay.get();
         if (delay.isZero()) computeAndPush();
         else timers.startSingleTimer(new Worker.SspStepDelayElapsed(request), delay);
@@ -183,7 +223,9 @@ final class SspStepper {
             }
             losses[i] = g.loss();
         }
-        unacked.put(clock, new ClockAcks(mine.clone(), losses, shards.length, System.nanoTime() - started));
+        // The step delay counts as compute: it stands for a slower worker (what the auto policy must see).
+        unacked.put(clock, new ClockAcks(mine.clone(), losses, shards.length,
+                System.nanoTime() - started + stepDelay.get().toNanos()));
         pull(clock + 1);
     }
 
@@ -193,5 +235,6 @@ final class SspStepper {
         unacked.remove(a.clock());
         coordinator.tell(new Coordinator.StepDone(assignment.jobId(), assignment.epoch(), a.clock(), assignment.rank(),
                 acks.microBatches, acks.losses, plan.microBatchSize(), acks.computeNanos));
+        checkBoundary();
     }
 }

@@ -345,8 +345,9 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             mine[i] = m;
             losses[i] = g.loss();
         }
+        // The step delay counts as compute: it stands for a slower worker (what the auto policy must see).
         coordinator.tell(new Coordinator.StepDone(assignment.jobId(), assignment.epoch(), step, assignment.rank(),
-                mine, losses, plan.microBatchSize(), System.nanoTime() - started));
+                mine, losses, plan.microBatchSize(), System.nanoTime() - started + stepDelay.toNanos()));
     }
 
     // ---- collective (ring, tree) ----
@@ -441,7 +442,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             losses[i] = g.loss();
         }
         pendingReport = new Coordinator.StepDone(a.jobId(), a.epoch(), t, a.rank(), mine, losses,
-                plan.microBatchSize(), System.nanoTime() - started);
+                plan.microBatchSize(), System.nanoTime() - started + stepDelay.toNanos());
         context.pipeToSelf(s.result(), (mean, error) -> new CollectiveDone(s, t, mean, error));
     }
 
@@ -499,6 +500,10 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
 
     private Behavior<Command> onHold(Hold hold) {
         if (!current(hold.jobId(), hold.epoch())) return this;
+        if (ssp != null) {
+            coordinator.tell(new Coordinator.Held(assignment.jobId(), assignment.epoch(), assignment.rank(), ssp.hold()));
+            return this;
+        }
         // Under PS a step is begun once its gradients are pushed; under a collective strategy once
         // it is contributed (the peers finish it with us).
         stopAt = session != null ? step + 1 : step;
@@ -508,6 +513,10 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
 
     private Behavior<Command> onRunTo(RunTo run) {
         if (!current(run.jobId(), run.epoch())) return this;
+        if (ssp != null) {
+            ssp.runTo(run.step());
+            return this;
+        }
         stopAt = run.step();
         boundaryWanted = true;
         if (session != null || gathering != null) return this; // the step in flight ends at the boundary or below
