@@ -38,7 +38,7 @@ final class AutoStrategy {
     private final StrategyPolicy policy;
     private final Map<Integer, Deque<Double>> compute = new HashMap<>();
     private final Deque<double[]> transfers = new ArrayDeque<>();
-    private long lastEvaluated = Long.MIN_VALUE;
+    private long lastEvaluated = Long.MIN_VALUE / 2;
 
     AutoStrategy(Settings settings, Strategy initial) {
         this.settings = settings;
@@ -68,9 +68,11 @@ final class AutoStrategy {
         compute.clear();
     }
 
-    /** Whether step {@code step} is an evaluation point. */
+    /** Whether step {@code step} is an evaluation point (then the next one is evaluateEvery later). */
     boolean due(long step) {
-        return step - lastEvaluated >= settings.evaluateEvery();
+        if (step - lastEvaluated < settings.evaluateEvery()) return false;
+        lastEvaluated = step;
+        return true;
     }
 
     /**
@@ -92,7 +94,6 @@ final class AutoStrategy {
         } catch (IllegalArgumentException noisy) {
             return null; // e.g. a GC pause made a small probe slower than a large one: measure more
         }
-        lastEvaluated = step;
         CostModel.Measurements m = new CostModel.Measurements(step, perRank, link, paramBytes, shards, microBatches);
         CostModel model = new CostModel(settings.stalenessPenalty());
         StrategyDecision decision = policy.evaluate(m);
