@@ -33,6 +33,7 @@ final class Dl4jModel implements Model {
     private final INDArray initial;
 
     private Dl4jModel(MultiLayerConfiguration conf) {
+        BlasThreads.pin(); // before any gradient: cross-process bitwise reproducibility
         synchronized (INIT_LOCK) {
             this.net = new MultiLayerNetwork(conf);
             net.init();
