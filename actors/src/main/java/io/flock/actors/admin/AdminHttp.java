@@ -87,18 +87,27 @@ public final class AdminHttp {
             return java.util.concurrent.CompletableFuture.completedFuture(response(StatusCodes.BAD_REQUEST,
                     error(e.getMessage())));
         }
+        return onRunningJob(job -> AskPattern.<Coordinator.Command, io.flock.actors.api.SwitchResult>ask(coordinator,
+                        replyTo -> new Coordinator.SwitchStrategy(job.jobId(), target, -1, "admin HTTP", replyTo),
+                        CHECKPOINT_TIMEOUT, system.scheduler())
+                .thenApply(r -> r.ok()
+                        ? response(StatusCodes.OK, "{\"jobId\":" + quote(r.jobId()) + ",\"strategy\":"
+                                + quote(r.strategy().id()) + ",\"atStep\":" + r.atStep() + "}")
+                        : response(StatusCodes.CONFLICT, error(r.error()))));
+    }
+
+    /**
+     * {@code action} on the running job; 409 when none runs, 503 when the coordinator does not
+     * answer (the status ask or the action's).
+     */
+    private CompletionStage<HttpResponse> onRunningJob(
+            java.util.function.Function<JobStatus, CompletionStage<HttpResponse>> action) {
         return AskPattern.<Coordinator.Command, JobStatus>ask(coordinator, Coordinator.GetStatus::new, ASK_TIMEOUT,
                         system.scheduler())
                 .thenCompose(job -> job.idle()
                         ? java.util.concurrent.CompletableFuture.completedFuture(response(StatusCodes.CONFLICT,
                                 error("no job is running")))
-                        : AskPattern.<Coordinator.Command, io.flock.actors.api.SwitchResult>ask(coordinator,
-                                        replyTo -> new Coordinator.SwitchStrategy(job.jobId(), target, -1, "admin HTTP",
-                                                replyTo), CHECKPOINT_TIMEOUT, system.scheduler())
-                                .thenApply(r -> r.ok()
-                                        ? response(StatusCodes.OK, "{\"jobId\":" + quote(r.jobId()) + ",\"strategy\":"
-                                                + quote(r.strategy().id()) + ",\"atStep\":" + r.atStep() + "}")
-                                        : response(StatusCodes.CONFLICT, error(r.error()))))
+                        : action.apply(job))
                 .exceptionally(e -> response(StatusCodes.SERVICE_UNAVAILABLE,
                         error("the coordinator did not answer: " + e.getMessage())));
     }
@@ -115,20 +124,13 @@ public final class AdminHttp {
 
     /** Checkpoints the running job: 200 with the file, 409 when no job runs, 500 when writing failed. */
     private CompletionStage<HttpResponse> checkpoint() {
-        return AskPattern.<Coordinator.Command, JobStatus>ask(coordinator, Coordinator.GetStatus::new, ASK_TIMEOUT,
+        return onRunningJob(job -> AskPattern.<Coordinator.Command, io.flock.actors.checkpoint.CheckpointResult>ask(
+                        coordinator, replyTo -> new Coordinator.CheckpointNow(job.jobId(), replyTo), CHECKPOINT_TIMEOUT,
                         system.scheduler())
-                .thenCompose(job -> job.idle()
-                        ? java.util.concurrent.CompletableFuture.completedFuture(response(StatusCodes.CONFLICT,
-                                error("no job is running")))
-                        : AskPattern.<Coordinator.Command, io.flock.actors.checkpoint.CheckpointResult>ask(coordinator,
-                                        replyTo -> new Coordinator.CheckpointNow(job.jobId(), replyTo), CHECKPOINT_TIMEOUT,
-                                        system.scheduler())
-                                .thenApply(r -> r.ok()
-                                        ? response(StatusCodes.OK, "{\"jobId\":" + quote(r.jobId()) + ",\"step\":"
-                                                + r.version() + ",\"path\":" + quote(r.path()) + "}")
-                                        : response(StatusCodes.INTERNAL_SERVER_ERROR, error(r.error()))))
-                .exceptionally(e -> response(StatusCodes.SERVICE_UNAVAILABLE,
-                        error("the coordinator did not answer: " + e.getMessage())));
+                .thenApply(r -> r.ok()
+                        ? response(StatusCodes.OK, "{\"jobId\":" + quote(r.jobId()) + ",\"step\":"
+                                + r.version() + ",\"path\":" + quote(r.path()) + "}")
+                        : response(StatusCodes.INTERNAL_SERVER_ERROR, error(r.error()))));
     }
 
     private static HttpResponse response(StatusCode status, String body) {
