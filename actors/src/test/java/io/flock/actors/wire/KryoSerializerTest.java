@@ -88,6 +88,21 @@ class KryoSerializerTest {
     }
 
     @Test
+    void fromBinary_actorRefWithNullPath_isRefused() {
+        // Before the check this crashed the JVM: Pekko's resolver hashes the path with Unsafe.
+        var kryo = WireRegistry.newKryo(null);
+        var out = new com.esotericsoftware.kryo.io.Output(16);
+        out.writeVarInt(kryo.getRegistration(io.flock.actors.coordinator.Coordinator.GetStatus.class).getId() + 2, true);
+        out.writeVarInt(kryo.getRegistration(
+                org.apache.pekko.actor.typed.internal.adapter.ActorRefAdapter.class).getId() + 2, true);
+        out.writeString(null);
+        byte[] bytes = out.toBytes();
+
+        var e = assertThrows(NotSerializableException.class, () -> serializer.fromBinary(bytes, ""));
+        assertTrue(e.getMessage().contains("an ActorRef has no path"), e.getMessage());
+    }
+
+    @Test
     void fromBinary_trailingGarbage_isRefused() {
         byte[] full = serializer.toBinary(new ParameterShard.Release("job"));
         byte[] longer = java.util.Arrays.copyOf(full, full.length + 3);
