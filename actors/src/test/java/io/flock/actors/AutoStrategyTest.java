@@ -14,8 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +46,7 @@ class AutoStrategyTest {
             if (e instanceof TrainingEvent.StrategyChanged c && c.from() == Strategy.PS_SSP) fromSsp.complete(c);
         });
         warm.get(120, TimeUnit.SECONDS);
-        ActorRef<Worker.Command> straggler = workerOn(2);
+        ActorRef<Worker.Command> straggler = TestJobs.workerOn(cluster, 2);
 
         straggler.tell(new Worker.SetStepDelay(Duration.ofMillis(300)));
         TrainingEvent.StrategyChanged slow = toSsp.get(180, TimeUnit.SECONDS);
@@ -62,20 +60,5 @@ class AutoStrategyTest {
         assertTrue(decisions.stream().anyMatch(d -> d.choice() == Strategy.PS_SSP && d.reason().contains("compute per rank")),
                 "the decision and its measurements are events: " + decisions);
         assertFalse(events.stream().anyMatch(TrainingEvent.Failed.class::isInstance), events.toString());
-    }
-
-    /** The worker actor on node {@code i}, found through the receptionist as the coordinator finds it. */
-    private ActorRef<Worker.Command> workerOn(int i) throws Exception {
-        var system = cluster.node(0).system();
-        var target = cluster.node(i).address();
-        for (int attempt = 0; attempt < 50; attempt++) {
-            Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-                    system.receptionist(), reply -> Receptionist.find(Worker.SERVICE_KEY, reply), Duration.ofSeconds(5),
-                    system.scheduler()).toCompletableFuture().get(10, TimeUnit.SECONDS);
-            for (ActorRef<Worker.Command> w : listing.getServiceInstances(Worker.SERVICE_KEY)) {
-                if (w.path().address().equals(target)) return w;
-            }
-        }
-        throw new AssertionError("no worker of node " + target + " in the receptionist");
     }
 }

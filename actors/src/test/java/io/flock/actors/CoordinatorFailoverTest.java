@@ -39,19 +39,12 @@ class CoordinatorFailoverTest {
         cluster.addNode(1, true);
         cluster.addNode(1, true);
         List<TrainingEvent> events = new CopyOnWriteArrayList<>();
+        TestJobs.paceCollective(cluster, strategy);
         JobHandle handle = TestJobs.submitUntil(cluster, 1, TestJobs.job("failover", STEPS, 1, 3, 4, strategy), 15,
                 events);
         cluster.crash(0);
 
-        var result = TestJobs.await(handle, events);
-        if (strategy == Strategy.PS_BSP) {
-            TestJobs.assertOnReferenceTrajectory(result, events, 0, STEPS);
-        } else {
-            // The ring breaks at once with the dead node's worker, and the survivors roll forward to
-            // the newest replica: the step(s) they committed just before may have been reported to
-            // the dead coordinator only (docs/switching.md, "Known limits").
-            TestJobs.assertOnReferenceTrajectoryAfterCoordinatorLoss(result, events, STEPS, 2);
-        }
+        TestJobs.assertOnReferenceTrajectory(TestJobs.await(handle, events), events, 0, STEPS);
         assertTrue(TestJobs.eventsOf(events, TrainingEvent.MembershipChanged.class).stream()
                 .anyMatch(m -> m.workers() == 2), "the adopted job went on with 2 workers: " + events);
     }

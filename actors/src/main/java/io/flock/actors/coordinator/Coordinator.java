@@ -417,8 +417,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         run.phase = JobRun.Phase.RUNNING;
         run.paused = false;
         if (run.strategy.appliesOnArrival()) reportWholeBelow(run, from);
-        // Steps before `from` are applied everywhere; an adopted job reports from there on.
-        run.nextStepToReport = Math.max(run.nextStepToReport, from);
+        // Steps before `from` are applied everywhere; an adopted job reports from there on (under
+        // ring/tree the step before `from` may still be reported: its losses are being recomputed).
+        run.nextStepToReport = Math.max(run.nextStepToReport, run.recomputing == from - 1 ? from - 1 : from);
+        run.recomputing = -1;
         if (from >= run.totalSteps) {
             // Adopted after the last step was applied: only the final evaluation is missing
             // (under ring/tree rank 0 copies its replica into the shards for it when assigned).
@@ -615,6 +617,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         run.peers = java.util.Arrays.stream(run.formed).map(MemberReady::address).toArray(String[]::new);
         long from = run.formAt >= 0 ? run.formAt : newest.replicaVersion();
         run.replicaSource = newest.replicaVersion() == from ? newest.worker() : null;
+        boolean adopted = run.firstVersion < 0 && run.nextStepToReport < from;
+        if (run.formAt < 0 && from > 0 && (run.nextStepToReport == from - 1 || adopted) && run.replicaSource != null) {
+            // The last step rolled forward to may have lost a report with a dead worker (or with the
+            // dead coordinator): the replica's previous parameters give the losses back (same
+            // inputs, same bits); a client that saw the step already drops the repeat.
+            int[] missing = run.unreported(from - 1);
+            if (missing.length > 0) {
+                run.recomputing = from - 1;
+                run.replicaSource.tell(new Worker.RecomputeLosses(run.id(), from - 1, missing, context.getSelf()));
+            }
+        }
         if (from < 0) {
             // No replica survived: the shards hold the last copy rank 0 made (epoch end, checkpoint).
             context.getLog().warn("job {}: no worker holds a replica; resuming from the shards' copy", run.id());
@@ -640,7 +653,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         JobRun run = active;
         if (run == null || !done.jobId().equals(run.id())) return this;
         FlockMetrics.get(context.getSystem()).metrics().recordCompute(done.computeNanos() / 1e9);
-        if (run.auto != null && done.epoch() == run.membershipEpoch) {
+        if (run.auto != null && done.epoch() == run.membershipEpoch && done.computeNanos() > 0) {
             run.auto.recordCompute(done.rank(), done.computeNanos() / 1e9);
         }
         if (!run.record(done.step(), done.microBatches(), done.losses())) return this;

@@ -70,6 +70,8 @@ final class JobRun {
     Phase phase = Phase.PREPARING;
     /** The strategy in force. */
     Strategy strategy;
+    /** The step whose lost losses a worker recomputes (ring/tree, see {@code Worker.RecomputeLosses}); -1: none. */
+    long recomputing = -1;
     /** A runtime switch happened: a final ps-ssp check starts at the switch clock, not the first version. */
     boolean switchedSinceStart;
     /** Non-null when the job was submitted with {@code auto}: the policy's measurements. */
@@ -162,6 +164,13 @@ final class JobRun {
     }
 
     /** Records a worker's report; returns true if the next step in order may now be complete. */
+    /** Micro-batches of {@code step} not reported yet (all of them if none was). */
+    int[] unreported(long step) {
+        StepAgg agg = steps.get(step);
+        return java.util.stream.IntStream.range(0, job.microBatches())
+                .filter(m -> agg == null || !agg.seen[m]).toArray();
+    }
+
     boolean record(long step, int[] microBatches, double[] losses) {
         if (step < nextStepToReport) return false;
         StepAgg agg = steps.computeIfAbsent(step, s -> new StepAgg(job.microBatches()));

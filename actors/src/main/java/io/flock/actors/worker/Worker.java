@@ -95,6 +95,14 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     public record ReplicaCopy(String jobId, long version, INDArray params, INDArray optimizerState,
             INDArray previous, long[] appliedSteps, String error) implements Command {}
 
+    /**
+     * Ring/tree, after a member died: report the losses of micro-batches {@code microBatches} of
+     * {@code step}, the step this worker's replica applied last, computed on the parameters before
+     * it (the dead member's report of them was lost).
+     */
+    public record RecomputeLosses(String jobId, long step, int[] microBatches, ActorRef<Coordinator.Command> replyTo)
+            implements Command {}
+
     /** Rank 0 under a collective strategy: copy the replica into the shards now; they answer {@code replyTo}. */
     public record SeedShards(String jobId, ActorRef<ParameterShard.Reply> replyTo) implements Command {}
 
@@ -198,6 +206,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                 .onMessage(GetReplica.class, this::onGetReplica)
                 .onMessage(ReplicaCopy.class, this::onReplicaCopy)
                 .onMessage(SeedShards.class, this::onSeedShards)
+                .onMessage(RecomputeLosses.class, this::onRecomputeLosses)
                 .onMessage(Echo.class, echo -> {
                     echo.replyTo().tell(new Coordinator.Echoed(echo.jobId(), echo.payload().length() * 4, echo.sentNanos()));
                     return this;
@@ -480,6 +489,23 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             shards[s].tell(new ParameterShard.Seed(assignment.jobId(), s, parts.get(s), assignment.job().optimizer(),
                     assignment.job().microBatches(), replyTo));
         }
+    }
+
+    private Behavior<Command> onRecomputeLosses(RecomputeLosses ask) {
+        if (assignment == null || replica == null || !ask.jobId().equals(assignment.jobId())
+                || replica.version() != ask.step() + 1 || replica.previous() == null) {
+            context.getLog().warn("{}: cannot recompute the losses of step {} (replica at {})", name, ask.step(),
+                    replica == null ? "none" : replica.version());
+            return this;
+        }
+        double[] losses = new double[ask.microBatches().length];
+        for (int i = 0; i < losses.length; i++) {
+            losses[i] = model.gradient(replica.previous(), train.batch(sampler.indices(ask.step(), ask.microBatches()[i])))
+                    .loss();
+        }
+        ask.replyTo().tell(new Coordinator.StepDone(ask.jobId(), assignment.epoch(), ask.step(), assignment.rank(),
+                ask.microBatches(), losses, plan.microBatchSize(), 0));
+        return this;
     }
 
     private Behavior<Command> onSeedShards(SeedShards ask) {

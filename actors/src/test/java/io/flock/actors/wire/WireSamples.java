@@ -127,6 +127,7 @@ final class WireSamples {
                 new Worker.ReplicaCopy("j", 20, null, null, null, null, "holds no replica"),
                 new Worker.SeedShards("j", any),
                 new Worker.Echo("j", tensor, 123456789L, any),
+                new Worker.RecomputeLosses("j", 19, new int[] {4, 5}, any),
                 new Coordinator.Echoed("j", 48, 123456789L));
     }
 }
