@@ -76,6 +76,20 @@ final class AllReduceBenchmark {
         return Double.parseDouble(workers.get(0).answer(600)[1]) / it;
     }
 
+    /**
+     * Seconds per transfer of {@code bytes} in both directions at once between workers 0 and 1
+     * (two connections, memory to memory): what a ring's links can carry when every member sends
+     * and receives, as at N = 2. On loopback both directions share the CPUs that do the copies.
+     */
+    double tcpBidirectional(long bytes) throws InterruptedException, TimeoutException {
+        int it = iterations(bytes);
+        workers.get(0).send("TCPSEND " + workers.get(1).tcpPort + " " + bytes + " " + it + " " + bytes);
+        workers.get(1).send("TCPSEND " + workers.get(0).tcpPort + " " + bytes + " " + it + " " + bytes);
+        double a = Double.parseDouble(workers.get(0).answer(600)[1]);
+        double b = Double.parseDouble(workers.get(1).answer(600)[1]);
+        return Math.max(a, b) / it;
+    }
+
     /** Starts ActorSystems on workers 0 and 1; returns worker 1's Artery port. */
     int startArtery() throws InterruptedException, TimeoutException {
         workers.get(0).send("ARTERY");

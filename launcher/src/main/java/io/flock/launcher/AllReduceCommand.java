@@ -1,5 +1,6 @@
 package io.flock.launcher;
 
+import io.flock.actors.dataplane.DataPlaneSettings;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,8 +43,9 @@ final class AllReduceCommand implements Callable<Integer> {
     @Option(names = "--repetitions", defaultValue = "7", description = "Measured repetitions, after one warm-up (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
-    @Option(names = "--chunk-sizes", split = ",", defaultValue = "1048576",
-            description = "Data-plane frame sizes in floats to measure the ring with (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--chunk-sizes", split = ",", defaultValue = "0",
+            description = "Data-plane chunk sizes in floats to measure the ring with; 0 = DataPlaneSettings.chunkSizeFor(n),"
+                    + " the default (about 16 chunks of 256Ki..1Mi values).")
     List<Integer> chunkSizes;
 
     @Option(names = "--kind", defaultValue = "RING", description = "RING or TREE (default: ${DEFAULT-VALUE}).")
@@ -81,13 +83,14 @@ final class AllReduceCommand implements Callable<Integer> {
                 kind.toLowerCase(Locale.ROOT), microBatches == 0 ? "M = N micro-batches" : "M = " + microBatches, workers,
                 Runtime.getRuntime().availableProcessors());
         out.printf("median of %d repetitions after 1 warm-up; algBw = vector bytes / time; busBw = algBw * 2(N-1)/N;%n"
-                + "÷ TCP = median over repetitions of busBw (or bandwidth) / loopback TCP memory-to-memory of the same repetition%n",
+                + "÷ TCP = busBw (or bandwidth) / one-way loopback TCP, memory to memory, of the same repetition (median);%n"
+                + "÷ bidi = the same over the per-direction bandwidth of TCP in both directions at once (a ring's links)%n",
                 repetitions);
         out.flush();
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
         Map<String, Long> sent = new LinkedHashMap<>();
-        try (BenchWorkers w = BenchWorkers.start(workers, chunkSizes.stream().mapToInt(Integer::intValue).max().orElse(1),
-                socketBuffer)) {
+        int maxChunk = Math.max(DataPlaneSettings.DEFAULTS.chunkSize(), chunkSizes.stream().mapToInt(Integer::intValue).max().orElse(0));
+        try (BenchWorkers w = BenchWorkers.start(workers, maxChunk, socketBuffer)) {
             AllReduceBenchmark bench = new AllReduceBenchmark(w);
             int arteryPort = noArtery ? 0 : bench.startArtery();
             for (int rep = 0; rep <= repetitions; rep++) {
@@ -96,11 +99,13 @@ final class AllReduceCommand implements Callable<Integer> {
                         double t = switch (p.name()) {
                             case "tcp" -> bench.tcp(size.bytes(), size.bytes());
                             case "tcp-hot" -> bench.tcp(size.bytes(), 1 << 20);
+                            case "tcp-bidi" -> bench.tcpBidirectional(size.bytes());
                             case "artery" -> bench.artery(arteryPort, size.bytes(), arteryMessage);
                             default -> {
                                 int m = microBatches == 0 ? p.members() : microBatches;
+                                int chunk = p.chunk() > 0 ? p.chunk() : DataPlaneSettings.DEFAULTS.chunkSizeFor(size.floats());
                                 AllReduceBenchmark.Collective c = bench.collective(kind.toUpperCase(Locale.ROOT), p.members(),
-                                        size.floats(), m, p.chunk(), p.reuse());
+                                        size.floats(), m, chunk, p.reuse());
                                 sent.put(key(size, p), c.bytesPerRank());
                                 yield c.seconds();
                             }
@@ -117,7 +122,8 @@ final class AllReduceCommand implements Callable<Integer> {
     }
 
     private List<Path> paths() {
-        List<Path> paths = new ArrayList<>(List.of(new Path("tcp", 2, 0, false), new Path("tcp-hot", 2, 0, false)));
+        List<Path> paths = new ArrayList<>(List.of(new Path("tcp", 2, 0, false), new Path("tcp-bidi", 2, 0, false),
+                new Path("tcp-hot", 2, 0, false)));
         if (!noArtery) paths.add(new Path("artery", 2, 0, false));
         for (int n : members) {
             for (int chunk : chunkSizes) paths.add(new Path("ring", n, chunk, true));
@@ -141,7 +147,9 @@ final class AllReduceCommand implements Callable<Integer> {
     private void validate() {
         TrainingOptions.requirePositive(spec, "--repetitions", repetitions);
         for (int n : members) if (n < 2) throw new ParameterException(spec.commandLine(), "--members: N must be >= 2, got " + n);
-        for (int c : chunkSizes) TrainingOptions.requirePositive(spec, "--chunk-sizes", c);
+        for (int c : chunkSizes) {
+            if (c < 0) throw new ParameterException(spec.commandLine(), "--chunk-sizes must be >= 0 (0 = automatic), got " + c);
+        }
         if (!kind.equalsIgnoreCase("RING") && !kind.equalsIgnoreCase("TREE")) {
             throw new ParameterException(spec.commandLine(), "--kind must be RING or TREE, got " + kind);
         }
@@ -153,41 +161,48 @@ final class AllReduceCommand implements Callable<Integer> {
 
     private void report(PrintWriter out, List<AllReduceBenchmark.Size> sizes, List<Path> paths, Map<String, List<Double>> seconds,
             Map<String, Long> sent) {
-        out.printf("%n%-6s %12s  %-32s %10s %11s %11s %7s  %s%n", "size", "floats", "path", "time/op", "algBw", "busBw",
-                "÷ TCP", "sent/rank/op");
+        out.printf("%n%-6s %12s  %-34s %10s %11s %11s %7s %7s  %s%n", "size", "floats", "path", "time/op", "algBw", "busBw",
+                "÷ TCP", "÷ bidi", "sent/rank/op");
         Double goal = null;
         for (AllReduceBenchmark.Size size : sizes) {
             List<Double> tcp = seconds.get(key(size, paths.get(0)));
+            List<Double> bidi = seconds.get(key(size, paths.get(1)));
             for (Path p : paths) {
                 List<Double> t = seconds.get(key(size, p));
                 boolean ring = p.name().equals("ring");
                 double alg = AllReduceBenchmark.algBandwidth(size.bytes(), AllReduceBenchmark.median(t));
                 double bus = ring ? AllReduceBenchmark.busBandwidth(alg, p.members()) : Double.NaN;
                 List<Double> ratios = new ArrayList<>();
+                List<Double> bidiRatios = new ArrayList<>();
                 for (int i = 0; i < t.size(); i++) {
                     double factor = ring ? 2.0 * (p.members() - 1) / p.members() : 1.0;
                     ratios.add(factor * tcp.get(i) / t.get(i));
+                    bidiRatios.add(factor * bidi.get(i) / t.get(i));
                 }
                 double ratio = AllReduceBenchmark.median(ratios);
-                out.printf(Locale.ROOT, "%-6s %,12d  %-32s %7.2f ms %11s %11s %7.2f  %.1f MB%n", size.name(), size.floats(),
+                out.printf(Locale.ROOT, "%-6s %,12d  %-34s %7.2f ms %11s %11s %7.2f %7s  %.1f MB%n", size.name(), size.floats(),
                         describe(p), AllReduceBenchmark.median(t) * 1e3, AllReduceBenchmark.gbps(alg),
-                        ring ? AllReduceBenchmark.gbps(bus) : "-", ratio, (ring ? sent.get(key(size, p)) : size.bytes()) / 1e6);
+                        ring ? AllReduceBenchmark.gbps(bus) : "-", ratio,
+                        ring || p.name().equals("tcp-bidi") ? String.format(Locale.ROOT, "%.2f", AllReduceBenchmark.median(bidiRatios)) : "-",
+                        (ring ? sent.get(key(size, p)) : size.bytes()) / 1e6);
                 if (ring && p.members() == 2 && p.reuse() && p.chunk() == chunkSizes.get(0) && size.floats() == 16L << 20) goal = ratio;
             }
         }
         if (goal != null) {
-            out.printf("%n%s N=2 at 16M floats: %.2f of loopback TCP; goal >= %.1f: %s%n", kind.toLowerCase(Locale.ROOT), goal, GOAL,
-                    goal >= GOAL ? "met" : "NOT met");
+            out.printf("%n%s N=2 at 16M floats: %.2f of one-way loopback TCP; goal >= %.1f: %s%n", kind.toLowerCase(Locale.ROOT), goal,
+                    GOAL, goal >= GOAL ? "met" : "NOT met");
         }
         out.flush();
     }
 
     private String describe(Path p) {
         return switch (p.name()) {
-            case "tcp" -> "loopback TCP, memory to memory";
-            case "tcp-hot" -> "loopback TCP, 1 MiB sink (bound)";
+            case "tcp" -> "loopback TCP one way, mem to mem";
+            case "tcp-bidi" -> "loopback TCP both ways (per dir.)";
+            case "tcp-hot" -> "loopback TCP one way, 1 MiB sink";
             case "artery" -> "Artery+Kryo, " + arteryMessage * 4L / (1 << 20) + " MiB messages";
-            default -> kind.toLowerCase(Locale.ROOT) + " N=" + p.members() + (chunkSizes.size() > 1 ? " chunk " + p.chunk() : "")
+            default -> kind.toLowerCase(Locale.ROOT) + " N=" + p.members()
+                    + (chunkSizes.size() > 1 ? " chunk " + (p.chunk() == 0 ? "auto" : p.chunk()) : "")
                     + (p.reuse() ? "" : ", new result");
         };
     }

@@ -48,6 +48,7 @@ public final class BenchWorker {
     private final ServerSocketChannel tcpSink;
     private ActorSystem<Object> artery;
     private final AtomicReference<CompletableFuture<Void>> arteryAck = new AtomicReference<>();
+    private final java.util.Map<String, INDArray> vectors = new java.util.HashMap<>();
 
     private BenchWorker(PrintStream out, DataPlaneSettings settings) throws IOException {
         this.out = out;
@@ -113,8 +114,8 @@ public final class BenchWorker {
         }
         MicroBatchBlocks blocks = new MicroBatchBlocks(members.size(), microBatches);
         List<INDArray> mine = new ArrayList<>();
-        for (int m = blocks.first(rank); m < blocks.end(rank); m++) mine.add(Nd4j.rand(DataType.FLOAT, length));
-        INDArray into = a.length > 8 && a[8].equals("reuse") ? Nd4j.create(DataType.FLOAT, length) : null;
+        for (int m = blocks.first(rank); m < blocks.end(rank); m++) mine.add(vector("gradient-" + (m - blocks.first(rank)), length));
+        INDArray into = a.length > 8 && a[8].equals("reuse") ? vector("result", length) : null;
         long bytes = 0;
         long start = System.nanoTime();
         for (int it = 0; it < iterations; it++) {
@@ -125,7 +126,15 @@ public final class BenchWorker {
             bytes = s.bytesSent();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        // ND4J frees native memory when the Java objects are collected, and this loop makes little
+        // Java garbage: collect between measurements, or new result vectors pile up (GBs).
+        System.gc();
         out.println(ANSWER + "DONE " + seconds + " " + bytes);
+    }
+
+    /** A vector of {@code length} random values kept for later commands of the same size (already touched). */
+    private INDArray vector(String name, long length) {
+        return vectors.computeIfAbsent(name + "/" + length, k -> Nd4j.rand(DataType.FLOAT, length));
     }
 
     /**
@@ -247,7 +256,9 @@ public final class BenchWorker {
         }
         long start = System.nanoTime();
         for (int i = 0; i < iterations; i++) awaitAck(() -> parts.forEach(remote::tell));
-        out.println(ANSWER + "DONE " + (System.nanoTime() - start) / 1e9 + " " + bytes);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.gc();
+        out.println(ANSWER + "DONE " + seconds + " " + bytes);
     }
 
     private void awaitAck(Runnable send) throws Exception {

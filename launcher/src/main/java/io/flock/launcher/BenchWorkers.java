@@ -105,7 +105,7 @@ final class BenchWorkers implements AutoCloseable {
     private void launch(int i, int chunkSize, int socketBuffer) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.addAll(List.of("-Xmx3g", "-XX:+UseG1GC",
+        command.addAll(List.of("-Xmx1g", "-XX:+UseG1GC",
                 "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
                 "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), BenchWorker.class.getName(),

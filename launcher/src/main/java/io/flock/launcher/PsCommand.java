@@ -84,6 +84,7 @@ final class PsCommand implements Callable<Integer> {
                         int rounds = Math.max(3, AllReduceBenchmark.iterations(2 * size.bytes()) / 2);
                         double r = PsBenchmark.round(cluster.node(0), "ps-bench-" + (job++), s, size.floats(), rep == 0 ? 2 : 1, rounds);
                         if (rep > 0) seconds.computeIfAbsent(size.name() + "|" + s, k -> new ArrayList<>()).add(r);
+                        System.gc(); // ND4J frees the received tensors' native memory only when they are collected
                     }
                 }
                 out.printf("repetition %d/%d done%s%n", rep, repetitions, rep == 0 ? " (warm-up, not counted)" : "");
