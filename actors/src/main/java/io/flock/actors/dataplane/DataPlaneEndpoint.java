@@ -230,6 +230,7 @@ public final class DataPlaneEndpoint implements AutoCloseable {
         for (PeerLink link : links.values()) {
             link.close(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         }
+        for (PeerLink link : links.values()) link.close(1); // any a sender created while closing
         for (InboundConnection c : inbound) c.close();
         callbacks.shutdown();
         LOG.info("data plane at {} closed", address);
@@ -362,6 +363,7 @@ public final class DataPlaneEndpoint implements AutoCloseable {
     private PeerLink link(InetSocketAddress to) {
         return links.computeIfAbsent(to.getHostString() + ":" + to.getPort(), k -> new PeerLink(to, this));
     }
+
 
     ByteBuffer hello() {
         return hello.duplicate();

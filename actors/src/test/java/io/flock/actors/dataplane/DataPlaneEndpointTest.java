@@ -247,6 +247,16 @@ class DataPlaneEndpointTest {
     }
 
     @Test
+    void silentConnection_isClosedAfterConnectTimeout() throws Exception {
+        DataPlaneSettings quick = new DataPlaneSettings(0, CHUNK, Duration.ofMillis(300), 64 * 1024, 1 << 20, 0);
+        try (Collectives c = new Collectives(1, quick); Socket s = new Socket("127.0.0.1", c.endpoints.get(0).address().getPort())) {
+            s.setSoTimeout(20_000);
+            assertEquals(-1, s.getInputStream().read(), "closed without a HELLO");
+            assertEquals(1, c.endpoints.get(0).rejectedConnections());
+        }
+    }
+
+    @Test
     void frameFromAnAddressThatIsNotTheSendingRank_failsTheSessionAsGarbage() throws Exception {
         try (Collectives c = new Collectives(2, Collectives.SMALL)) {
             DataPlaneEndpoint b = c.endpoints.get(1);
