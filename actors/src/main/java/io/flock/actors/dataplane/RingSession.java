@@ -5,6 +5,8 @@ import io.flock.strategies.RingAllReduce.Chunk;
 import io.flock.strategies.RingAllReduce.Phase;
 import java.net.InetSocketAddress;
 import java.util.BitSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -29,10 +31,10 @@ final class RingSession extends AbstractSession {
     private int broadcastDelivered;
     private final INDArray[] slots;
     private final INDArray[] mean;
-    private INDArray result;
-
+    private final INDArray result;
     private final ChunkPool pool;
-    private final java.util.Set<INDArray> borrowed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** Pooled arrays holding running sums in flight here, by identity. */
+    private final Set<INDArray> borrowed = Collections.newSetFromMap(new IdentityHashMap<>());
 
     RingSession(CollectiveSpec spec, DataPlaneEndpoint endpoint, INDArray into, ChunkPool pool) {
         super(spec, endpoint);
