@@ -7,7 +7,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code flock bench}: groups the benchmarks; each is a subcommand. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark.",
-        subcommands = {OverheadCommand.class, RecoveryCommand.class, SwitchCommand.class})
+        subcommands = {OverheadCommand.class, RecoveryCommand.class, AllReduceCommand.class, PsCommand.class,
+                SwitchCommand.class})
 final class BenchCommand implements Runnable {
 
     @Spec

@@ -68,6 +68,13 @@ class FlockCliTest {
     }
 
     @Test
+    void benchAllreduce_ringOfOne_isUsageError() {
+        Run r = run("bench", "allreduce", "--members", "1");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("N must be >= 2"), r.err());
+    }
+
+    @Test
     void benchOverhead_batchNotDivisibleByMicroBatches_isUsageError() {
         Run r = run("bench", "overhead", "--batch", "100", "--micro-batches", "8");
 

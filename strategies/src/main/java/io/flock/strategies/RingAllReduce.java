@@ -64,6 +64,7 @@ public final class RingAllReduce {
     private final Chunking chunking;
     private final INDArray[] local;
     private final INDArray[] mean;
+    private final boolean transportCopies;
     private final Deque<Chunk> waiting = new ArrayDeque<>();
     private int localReceived;
     private int meanReceived;
@@ -79,6 +80,18 @@ public final class RingAllReduce {
      * @param step         the training step, carried by every chunk; chunks of other steps are ignored
      */
     public RingAllReduce(int members, int rank, long length, int chunkSize, int microBatches, long step) {
+        this(members, rank, length, chunkSize, microBatches, step, false);
+    }
+
+    /**
+     * As the other constructor; with {@code transportCopies} a running sum that this rank would
+     * send on unchanged (it starts the chain with a single gradient) is sent as a view of that
+     * gradient instead of a copy: for transports that copy what they send (a socket), where the
+     * receiver gets its own array anyway. Same values, same bits; the caller must not modify its
+     * gradients until the chunks are sent.
+     */
+    public RingAllReduce(int members, int rank, long length, int chunkSize, int microBatches, long step,
+            boolean transportCopies) {
         if (rank < 0 || rank >= members) throw new IllegalArgumentException("rank " + rank + " of " + members);
         MicroBatchBlocks blocks = new MicroBatchBlocks(members, microBatches);
         this.members = members;
@@ -90,6 +103,7 @@ public final class RingAllReduce {
         this.chunking = new Chunking(length, chunkSize);
         this.local = new INDArray[end - first];
         this.mean = new INDArray[chunking.count()];
+        this.transportCopies = transportCopies;
     }
 
     /** Values rank {@code rank} sends in one step: n per phase it forwards in. */
@@ -171,9 +185,10 @@ public final class RingAllReduce {
     /** Adds this rank's gradients, in micro-batch order, to a chunk's running sum and passes it on. */
     private void reduce(int k, INDArray runningSum, Consumer<Chunk> out) {
         INDArray sum = runningSum;
+        boolean sentUnchanged = runningSum == null && local.length == 1 && rank < members - 1;
         for (INDArray g : local) {
             INDArray part = chunking.view(g, k);
-            sum = sum == null ? part.dup() : sum.addi(part);
+            sum = sum == null ? (sentUnchanged && transportCopies ? part : part.dup()) : sum.addi(part);
         }
         if (rank < members - 1) {
             send(Phase.REDUCE, k, sum, out);

@@ -83,6 +83,33 @@ class RingAllReduceTest {
     }
 
     @Test
+    void transportCopies_sendsTheSingleStartingGradientAsAView_sameBits() {
+        List<INDArray> grads = Gradients.random(3, 10, 5);
+        RingAllReduce first = new RingAllReduce(3, 0, 10, 4, 3, 0, true);
+        RingAllReduce middle = new RingAllReduce(3, 1, 10, 4, 3, 0, true);
+        RingAllReduce last = new RingAllReduce(3, 2, 10, 4, 3, 0, true);
+        List<Chunk> sums = first.contribute(0, grads.get(0));
+        assertTrue(sums.stream().allMatch(c -> c.data().isView()), "views of g_0, not copies");
+        middle.contribute(1, grads.get(1));
+        last.contribute(2, grads.get(2));
+        List<Chunk> toLast = new java.util.ArrayList<>();
+        for (Chunk c : sums) toLast.addAll(middle.receive(copied(c))); // a socket hands over a copy
+        List<Chunk> broadcast = new java.util.ArrayList<>();
+        for (Chunk c : toLast) broadcast.addAll(last.receive(copied(c)));
+        List<Chunk> toMiddle = new java.util.ArrayList<>();
+        for (Chunk c : broadcast) toMiddle.addAll(first.receive(copied(c)));
+        toMiddle.forEach(c -> middle.receive(copied(c)));
+
+        float[] expected = Gradients.orderedMean(grads).toFloatVector();
+        for (RingAllReduce r : List.of(first, middle, last)) assertArrayEquals(expected, r.result().toFloatVector());
+        assertArrayEquals(Gradients.random(3, 10, 5).get(0).toFloatVector(), grads.get(0).toFloatVector(), "g_0 untouched");
+    }
+
+    private static Chunk copied(Chunk c) {
+        return new Chunk(c.phase(), c.step(), c.chunk(), c.data().dup());
+    }
+
+    @Test
     void contribute_microBatchOfAnotherRank_isRejected() {
         RingAllReduce first = new RingAllReduce(2, 0, 2, 2, 4, 0);
         assertThrows(IllegalArgumentException.class, () -> first.contribute(2, ones(2)));

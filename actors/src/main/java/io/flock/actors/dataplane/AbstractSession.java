@@ -153,15 +153,18 @@ abstract class AbstractSession implements CollectiveSession {
         }
     }
 
-    /** Sends {@code values} (chunk {@code chunk} of a vector, or all of it for chunk-less use) to rank {@code to}. */
-    final void send(int to, Frame.Type type, int microBatch, int chunk, INDArray values) {
+    /**
+     * Queues chunk {@code chunk} ({@code values}) for rank {@code to}; {@code recycle}, when not
+     * null, takes the array back once it is written.
+     */
+    final void send(int to, Frame.Type type, int microBatch, int chunk, INDArray values, ChunkPool recycle) {
         if (failed) return;
         Frame.Header h = new Frame.Header(type, spec.jobId(), spec.epoch(), spec.step(), spec.length(), spec.chunkSize(),
                 spec.microBatches(), spec.members().size(), spec.rank(), to, microBatch, chunk, (int) values.length());
         ByteBuffer header = Frame.encode(h);
         ByteBuffer payload = DataPlaneEndpoint.bytesOf(values);
         bytesSent.addAndGet(header.remaining() + payload.remaining());
-        endpoint.send(spec.members().get(to), new PeerLink.OutFrame(this, header, payload, values));
+        endpoint.send(spec.members().get(to), new PeerLink.OutFrame(this, header, payload, values, recycle));
     }
 
     /** Values [chunk·size, …) of a rank-1 vector, as a view. */

@@ -70,6 +70,16 @@ public final class DataPlane implements Extension {
     }
 
     /**
+     * As {@link #open(CollectiveSpec)}, writing the mean into {@code into} (a contiguous float32
+     * vector of {@code spec.length()} values, e.g. one reused every step) and completing with it.
+     * Saves allocating (and page-faulting) a new result vector per step, which costs about as much
+     * as moving it; {@code into} must not be read or written until the result completes.
+     */
+    public CollectiveSession open(CollectiveSpec spec, org.nd4j.linalg.api.ndarray.INDArray into) {
+        return endpoint.open(spec, into);
+    }
+
+    /**
      * Fails open sessions of {@code jobId} with epoch &lt; {@code epoch} (CollectiveException
      * "aborted: reason") and drops their buffered frames and any later frames of those epochs.
      * {@code Long.MAX_VALUE} = the job is over. Sessions opened later for such an epoch fail at once.

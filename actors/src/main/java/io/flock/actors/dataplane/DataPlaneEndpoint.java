@@ -67,6 +67,7 @@ public final class DataPlaneEndpoint implements AutoCloseable {
     private final LinkedHashSet<SessionKey> finishedKeys = new LinkedHashSet<>();
     private long buffered;
     private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
+    private final Map<Integer, ChunkPool> pools = new ConcurrentHashMap<>();
     private final Set<InboundConnection> inbound = ConcurrentHashMap.newKeySet();
     private final AtomicLong rejectedConnections = new AtomicLong();
     private volatile boolean closed;
@@ -116,8 +117,18 @@ public final class DataPlaneEndpoint implements AutoCloseable {
         return settings;
     }
 
-    /** See {@link DataPlane#open}. */
+    /** See {@link DataPlane#open(CollectiveSpec)}. */
     public CollectiveSession open(CollectiveSpec spec) {
+        return open(spec, null);
+    }
+
+    /** See {@link DataPlane#open(CollectiveSpec, INDArray)}. */
+    public CollectiveSession open(CollectiveSpec spec, INDArray into) {
+        if (into != null && (into.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT || into.rank() != 1
+                || into.elementWiseStride() != 1 || into.length() != spec.length())) {
+            throw new IllegalArgumentException("the result array must be a contiguous float32 vector of " + spec.length()
+                    + " values, got " + into.dataType() + " shape " + java.util.Arrays.toString(into.shape()));
+        }
         if (spec.chunkSize() > settings.maxFrameValues()) {
             throw new IllegalArgumentException("chunk size " + spec.chunkSize() + " exceeds flock.data-plane.max-frame ("
                     + settings.maxFrameValues() + " values)");
@@ -127,7 +138,8 @@ public final class DataPlaneEndpoint implements AutoCloseable {
                     + ", but this data plane is at " + address);
         }
         AbstractSession session = spec.kind() == CollectiveSpec.Kind.RING
-                ? new RingSession(spec, this) : new TreeSession(spec, this);
+                ? new RingSession(spec, this, into, pools.computeIfAbsent(spec.chunkSize(), DataPlaneEndpoint::pool))
+                : new TreeSession(spec, this, into);
         CollectiveException refused = null;
         synchronized (session) {
             List<EarlyFrame> replay = List.of();
@@ -218,6 +230,7 @@ public final class DataPlaneEndpoint implements AutoCloseable {
         for (PeerLink link : links.values()) {
             link.close(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         }
+        for (PeerLink link : links.values()) link.close(1); // any a sender created while closing
         for (InboundConnection c : inbound) c.close();
         callbacks.shutdown();
         LOG.info("data plane at {} closed", address);
@@ -351,6 +364,7 @@ public final class DataPlaneEndpoint implements AutoCloseable {
         return links.computeIfAbsent(to.getHostString() + ":" + to.getPort(), k -> new PeerLink(to, this));
     }
 
+
     ByteBuffer hello() {
         return hello.duplicate();
     }
@@ -393,6 +407,11 @@ public final class DataPlaneEndpoint implements AutoCloseable {
             all = new ArrayList<>(sessions.values());
         }
         return all.stream().filter(filter).toList();
+    }
+
+    /** Pooled running-sum arrays of one chunk size: up to 64 MiB of them, at most 1024. */
+    private static ChunkPool pool(int chunkSize) {
+        return new ChunkPool(chunkSize, (int) Math.max(4, Math.min(1024, (64L << 20) / ((long) chunkSize * Float.BYTES))));
     }
 
     private static CollectiveException garbage(InetSocketAddress peer, AbstractSession.Mismatch m) {

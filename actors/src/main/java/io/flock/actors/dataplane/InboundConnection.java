@@ -81,18 +81,38 @@ final class InboundConnection implements Runnable {
         }
     }
 
+    /**
+     * Reads the HELLO within connect-timeout (through the socket's stream, which honours
+     * SO_TIMEOUT, unlike channel reads): a connection that says nothing is not kept forever.
+     */
     private void hello() throws IOException, Frame.FrameException {
-        if (!readFully(prefix.clear(), true)) throw new EOFException("connection closed before HELLO");
-        if (Frame.readPrefix(prefix.flip()) != Frame.Type.HELLO) throw new Frame.FrameException("first frame is not HELLO");
-        ByteBuffer body = ByteBuffer.allocate(Frame.HELLO_FIXED_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(body, false);
+        channel.socket().setSoTimeout((int) endpoint.settings().connectTimeout().toMillis());
+        java.io.DataInputStream in = new java.io.DataInputStream(channel.socket().getInputStream());
+        byte[] head = new byte[Frame.PREFIX_BYTES + Frame.HELLO_FIXED_BYTES];
+        try {
+            in.readFully(head, 0, Frame.PREFIX_BYTES);
+            if (Frame.readPrefix(ByteBuffer.wrap(head, 0, Frame.PREFIX_BYTES)) != Frame.Type.HELLO) {
+                throw new Frame.FrameException("first frame is not HELLO");
+            }
+            in.readFully(head, Frame.PREFIX_BYTES, Frame.HELLO_FIXED_BYTES);
+        } catch (java.net.SocketTimeoutException e) {
+            throw new Frame.FrameException("no HELLO within " + endpoint.settings().connectTimeout().toMillis() + " ms");
+        } catch (EOFException e) {
+            throw new EOFException("connection closed before HELLO");
+        }
+        ByteBuffer body = ByteBuffer.wrap(head, Frame.PREFIX_BYTES, Frame.HELLO_FIXED_BYTES).slice().order(ByteOrder.LITTLE_ENDIAN);
         int port = body.getInt(0);
         int hostBytes = body.getShort(4) & 0xFFFF;
         if (port <= 0 || port > 65_535) throw new Frame.FrameException("HELLO port " + port + " is outside 1..65535");
         if (hostBytes == 0 || hostBytes > Frame.MAX_NAME_BYTES) throw new Frame.FrameException("HELLO host length " + hostBytes);
-        ByteBuffer host = ByteBuffer.allocate(hostBytes);
-        readFully(host, false);
-        String name = Frame.utf8(host.array());
+        byte[] host = new byte[hostBytes];
+        try {
+            in.readFully(host);
+        } catch (java.net.SocketTimeoutException e) {
+            throw new Frame.FrameException("HELLO cut short for " + endpoint.settings().connectTimeout().toMillis() + " ms");
+        }
+        channel.socket().setSoTimeout(0);
+        String name = Frame.utf8(host);
         peer = new InetSocketAddress(name, port);
         LOG.debug("data plane: connection from {} is peer {}", remote, peer);
     }

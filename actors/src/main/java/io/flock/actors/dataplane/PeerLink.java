@@ -27,11 +27,14 @@ final class PeerLink {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
     private static final int BATCH = 32;
 
-    /** One frame to write; {@code keepAlive} holds the array whose native memory {@code payload} points into. */
-    record OutFrame(AbstractSession session, ByteBuffer header, ByteBuffer payload, INDArray keepAlive) {}
+    /**
+     * One frame to write; {@code values} is the array whose native memory {@code payload} points
+     * into (held so that it stays allocated), returned to {@code recycle} after writing when not null.
+     */
+    record OutFrame(AbstractSession session, ByteBuffer header, ByteBuffer payload, INDArray values, ChunkPool recycle) {}
 
-    private static final OutFrame CONNECT = new OutFrame(null, null, null, null);
-    private static final OutFrame STOP = new OutFrame(null, null, null, null);
+    private static final OutFrame CONNECT = new OutFrame(null, null, null, null, null);
+    private static final OutFrame STOP = new OutFrame(null, null, null, null, null);
 
     private final InetSocketAddress peer;
     private final DataPlaneEndpoint endpoint;
@@ -118,6 +121,7 @@ final class PeerLink {
             long remaining = 0;
             for (ByteBuffer b : srcs) remaining += b.remaining();
             while (remaining > 0) remaining -= channel.write(srcs);
+            for (OutFrame f : frames) if (f.recycle() != null) f.recycle().release(f.values());
         } catch (IOException | RuntimeException e) {
             closeChannel();
             fail(frames, CollectiveException.Reason.CONNECTION_LOST, "connection to peer " + peer + " lost: " + e, e);

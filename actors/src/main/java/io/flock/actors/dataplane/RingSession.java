@@ -5,6 +5,8 @@ import io.flock.strategies.RingAllReduce.Chunk;
 import io.flock.strategies.RingAllReduce.Phase;
 import java.net.InetSocketAddress;
 import java.util.BitSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -13,7 +15,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * neighbour and sends what it returns to the right one. Chunks of the mean are read straight into
  * their place in the result vector (and the last rank's running sums too, which become the mean
  * in place), so that the result needs no concatenation; chunks that arrived before the session
- * opened are copied in at the end. Every chunk is accepted once per phase.
+ * opened are copied in at the end. Running sums that only pass through are read into pooled
+ * arrays, returned to the pool once written on. Every chunk is accepted once per phase.
  */
 final class RingSession extends AbstractSession {
 
@@ -28,12 +31,18 @@ final class RingSession extends AbstractSession {
     private int broadcastDelivered;
     private final INDArray[] slots;
     private final INDArray[] mean;
-    private INDArray result;
+    private final INDArray result;
+    private final ChunkPool pool;
+    /** Pooled arrays holding running sums in flight here, by identity. */
+    private final Set<INDArray> borrowed = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    RingSession(CollectiveSpec spec, DataPlaneEndpoint endpoint) {
+    RingSession(CollectiveSpec spec, DataPlaneEndpoint endpoint, INDArray into, ChunkPool pool) {
         super(spec, endpoint);
         int n = spec.members().size();
-        this.ring = new RingAllReduce(n, spec.rank(), spec.length(), spec.chunkSize(), spec.microBatches(), spec.step());
+        // The socket copies what it sends, so a starting rank's single gradient goes out as views, not copies.
+        this.ring = new RingAllReduce(n, spec.rank(), spec.length(), spec.chunkSize(), spec.microBatches(), spec.step(), true);
+        this.pool = pool;
+        this.result = into != null || n == 1 ? into : newVector(spec.length());
         this.left = (spec.rank() + n - 1) % n;
         this.right = (spec.rank() + 1) % n;
         this.last = spec.rank() == n - 1;
@@ -55,7 +64,10 @@ final class RingSession extends AbstractSession {
             if (reduceRouted.get(k)) throw new Mismatch("second REDUCE of chunk " + k + " from rank " + h.from());
             reduceRouted.set(k);
             // The last rank completes the sum in place: read it where the mean will be.
-            return Target.of(last ? slot(k) : newVector(h.count()));
+            if (last) return Target.of(slot(k));
+            INDArray sum = pool.borrow(h.count());
+            borrowed.add(sum);
+            return Target.of(sum);
         }
         checkSender(h, peer, h.from() == left && !last);
         if (broadcastRouted.get(k)) throw new Mismatch("second BROADCAST of chunk " + k + " from rank " + h.from());
@@ -77,7 +89,10 @@ final class RingSession extends AbstractSession {
 
     private void emit(Chunk c) {
         if (c.phase() == Phase.BROADCAST) mean[c.chunk()] = c.data();
-        send(right, c.phase() == Phase.REDUCE ? Frame.Type.RING_REDUCE : Frame.Type.RING_BROADCAST, -1, c.chunk(), c.data());
+        // A running sum read into a pooled array goes back to the pool once written.
+        ChunkPool recycle = c.phase() == Phase.REDUCE && borrowed.remove(c.data()) ? pool : null;
+        send(right, c.phase() == Phase.REDUCE ? Frame.Type.RING_REDUCE : Frame.Type.RING_BROADCAST, -1, c.chunk(), c.data(),
+                recycle);
     }
 
     @Override
@@ -93,7 +108,7 @@ final class RingSession extends AbstractSession {
 
     @Override
     INDArray onResult() {
-        if (spec.members().size() == 1) return ring.result();
+        if (spec.members().size() == 1) return result == null ? ring.result() : result.assign(ring.result());
         for (int k = 0; k < chunks; k++) {
             INDArray slot = slot(k);
             if (mean[k] != slot) slot.assign(mean[k]); // arrived before open, or summed here from a dup
@@ -102,7 +117,6 @@ final class RingSession extends AbstractSession {
     }
 
     private INDArray slot(int k) {
-        if (result == null) result = newVector(spec.length());
         if (slots[k] == null) slots[k] = chunkOf(result, k);
         return slots[k];
     }

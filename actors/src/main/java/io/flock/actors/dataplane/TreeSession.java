@@ -26,8 +26,11 @@ final class TreeSession extends AbstractSession {
     private INDArray down;
     private int downDelivered;
 
-    TreeSession(CollectiveSpec spec, DataPlaneEndpoint endpoint) {
+    private final INDArray into;
+
+    TreeSession(CollectiveSpec spec, DataPlaneEndpoint endpoint, INDArray into) {
         super(spec, endpoint);
+        this.into = into;
         this.tree = new TreeReduce(spec.members().size(), spec.rank(), spec.length(), spec.microBatches(), spec.step());
         this.parent = spec.rank() == 0 ? -1 : (spec.rank() - 1) / 2;
         this.up = new INDArray[spec.microBatches()];
@@ -80,11 +83,11 @@ final class TreeSession extends AbstractSession {
     private void emit(TreeReduce.Send s) {
         if (s.message() instanceof TreeReduce.Up u) {
             u.gradients().forEach((m, g) -> {
-                for (int k = 0; k < chunks; k++) send(s.to(), Frame.Type.TREE_UP, m, k, chunkOf(g, k));
+                for (int k = 0; k < chunks; k++) send(s.to(), Frame.Type.TREE_UP, m, k, chunkOf(g, k), null);
             });
         } else {
             INDArray mean = ((TreeReduce.Down) s.message()).mean();
-            for (int k = 0; k < chunks; k++) send(s.to(), Frame.Type.TREE_DOWN, -1, k, chunkOf(mean, k));
+            for (int k = 0; k < chunks; k++) send(s.to(), Frame.Type.TREE_DOWN, -1, k, chunkOf(mean, k), null);
         }
     }
 
@@ -119,7 +122,7 @@ final class TreeSession extends AbstractSession {
 
     @Override
     INDArray onResult() {
-        return tree.result();
+        return into == null ? tree.result() : into.assign(tree.result());
     }
 
     @Override

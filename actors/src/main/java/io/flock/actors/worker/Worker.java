@@ -145,7 +145,6 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     private final DatasetCache datasets;
     private final String name;
     private final ActorRef<ParameterShard.Reply> shardReplies;
-    private final int chunkSize;
 
     private Assignment assignment;
     private ActorRef<Coordinator.Command> coordinator;
@@ -185,7 +184,6 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         this.datasets = datasets;
         this.name = context.getSelf().path().name();
         this.shardReplies = context.messageAdapter(ParameterShard.Reply.class, WrappedShardReply::new);
-        this.chunkSize = context.getSystem().settings().config().getInt("flock.data-plane.chunk-size");
         context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
     }
 
@@ -438,7 +436,8 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         for (String peer : a.peers()) members.add(parse(peer));
         CollectiveSession s = DataPlane.get(context.getSystem()).open(new CollectiveSpec(a.jobId(), a.epoch(), t,
                 a.strategy() == Strategy.TREE ? CollectiveSpec.Kind.TREE : CollectiveSpec.Kind.RING, members,
-                a.rank(), replica.params().length(), plan.microBatches(), chunkSize));
+                a.rank(), replica.params().length(), plan.microBatches(),
+                DataPlane.get(context.getSystem()).settings().chunkSizeFor(replica.params().length())));
         session = s;
         long started = System.nanoTime();
         int first = blocks.first(a.rank());

@@ -90,6 +90,29 @@ class DataPlaneEndpointTest {
 
     @ParameterizedTest
     @MethodSource("kinds")
+    void open_intoAReusedVector_writesTheMeanThereEveryStep(Kind kind) throws Exception {
+        try (Collectives c = new Collectives(3, Collectives.SMALL)) {
+            List<INDArray> into = List.of(Nd4j.create(DataType.FLOAT, LENGTH), Nd4j.create(DataType.FLOAT, LENGTH),
+                    Nd4j.create(DataType.FLOAT, LENGTH));
+            for (int step = 0; step < 3; step++) {
+                List<INDArray> grads = gradients(4, LENGTH, 40 + step);
+                List<CollectiveSession> sessions = new ArrayList<>();
+                for (int r = 0; r < 3; r++) {
+                    sessions.add(c.endpoints.get(r).open(c.spec("into", 0, step, kind, r, LENGTH, 4, CHUNK), into.get(r)));
+                }
+                c.contribute(sessions, grads, step);
+                for (int r = 0; r < 3; r++) {
+                    assertTrue(await(sessions.get(r)) == into.get(r), "completes with the given vector");
+                    assertArrayEquals(leftFold(grads), into.get(r).toFloatVector(), kind + " step " + step + " rank " + r);
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> c.endpoints.get(0).open(
+                    c.spec("into", 1, 0, kind, 0, LENGTH, 4, CHUNK), Nd4j.create(DataType.FLOAT, LENGTH + 1)));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kinds")
     void open_afterPeersAlreadySent_deliversBufferedFrames(Kind kind) throws Exception {
         List<INDArray> grads = gradients(3, LENGTH, 7);
         // Ring: rank 0 starts the running sums. Tree: rank 1 (a leaf, micro-batches 1 and 2) sends them up.
@@ -220,6 +243,16 @@ class DataPlaneEndpointTest {
             atB.contribute(1, grads.get(1));
             assertArrayEquals(leftFold(grads), await(atA).toFloatVector());
             assertArrayEquals(leftFold(grads), await(atB).toFloatVector());
+        }
+    }
+
+    @Test
+    void silentConnection_isClosedAfterConnectTimeout() throws Exception {
+        DataPlaneSettings quick = new DataPlaneSettings(0, CHUNK, Duration.ofMillis(300), 64 * 1024, 1 << 20, 0);
+        try (Collectives c = new Collectives(1, quick); Socket s = new Socket("127.0.0.1", c.endpoints.get(0).address().getPort())) {
+            s.setSoTimeout(20_000);
+            assertEquals(-1, s.getInputStream().read(), "closed without a HELLO");
+            assertEquals(1, c.endpoints.get(0).rejectedConnections());
         }
     }
 
