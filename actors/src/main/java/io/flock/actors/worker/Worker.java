@@ -168,6 +168,8 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     /** Collective: the all-reduce of {@link #step} in flight, with the report to send once it is applied. */
     private CollectiveSession session;
     private Coordinator.StepDone pendingReport;
+    /** Collective: where the data plane writes each step's mean (see startCollectiveStep). */
+    private INDArray meanBuffer;
     /** Collective, while assembling the replica from the shards. */
     private ShardGather gathering;
     private Duration stepDelay = Duration.ZERO;
@@ -231,6 +233,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         boundaryWanted = false;
         session = null;
         gathering = null;
+        meanBuffer = null;
         if (newJob) {
             replica = null;
             try {
@@ -434,10 +437,14 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         MicroBatchBlocks blocks = new MicroBatchBlocks(a.workers(), plan.microBatches());
         List<InetSocketAddress> members = new ArrayList<>();
         for (String peer : a.peers()) members.add(parse(peer));
+        long n = replica.params().length();
+        // One result vector per view, reused every step (a fresh one costs about as much as moving
+        // it); a new view gets a new one, so an aborted collective can never write into a live one.
+        if (meanBuffer == null) meanBuffer = Nd4j.create(DataType.FLOAT, n);
         CollectiveSession s = DataPlane.get(context.getSystem()).open(new CollectiveSpec(a.jobId(), a.epoch(), t,
                 a.strategy() == Strategy.TREE ? CollectiveSpec.Kind.TREE : CollectiveSpec.Kind.RING, members,
-                a.rank(), replica.params().length(), plan.microBatches(),
-                DataPlane.get(context.getSystem()).settings().chunkSizeFor(replica.params().length())));
+                a.rank(), n, plan.microBatches(), DataPlane.get(context.getSystem()).settings().chunkSizeFor(n)),
+                meanBuffer);
         session = s;
         long started = System.nanoTime();
         int first = blocks.first(a.rank());
@@ -562,6 +569,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             // Whatever the old view was doing stops here, so the version reported stays true.
             DataPlane.get(context.getSystem()).abortBefore(prepare.jobId(), prepare.epoch(), "the view is re-formed");
             session = null;
+            meanBuffer = null;
             pendingReport = null;
             pulled = null;
             timers.cancel(new RetryPulls(step));
