@@ -36,6 +36,7 @@ class JobSpecParserTest {
                   strategy = ps-bsp
                   shards = 3
                   workers { min = 2, max = 4 }
+                  checkpoint-every = 25
                 }
                 """));
 
@@ -51,6 +52,7 @@ class JobSpecParserTest {
         assertEquals(3, job.shards());
         assertEquals(2, job.minWorkers());
         assertEquals(4, job.maxWorkers());
+        assertEquals(25, job.checkpointEvery());
     }
 
     @Test
@@ -62,6 +64,7 @@ class JobSpecParserTest {
         assertEquals(OptimizerSpec.Adam.of(1e-3), job.optimizer());
         assertEquals(2, job.epochs());
         assertEquals(0, job.steps());
+        assertEquals(0, job.checkpointEvery());
     }
 
     @Test
@@ -94,6 +97,15 @@ class JobSpecParserTest {
                 () -> JobSpecParser.parse(write("job { batch = 100, micro-batches = 8 }\n")));
 
         assertTrue(e.getMessage().contains("must be a positive multiple of microBatches"), e.getMessage());
+    }
+
+    @Test
+    void parse_resumeWithoutJobId_asksForTheId() throws Exception {
+        var e = assertThrows(JobSpecParser.InvalidJobException.class,
+                () -> JobSpecParser.parse(write("job { steps = 10 }\n"), true));
+
+        assertTrue(e.getMessage().contains("job.id: required to resume"), e.getMessage());
+        assertEquals("j1", JobSpecParser.parse(write("job { id = j1, steps = 10 }\n"), true).jobId());
     }
 
     private File write(String text) throws IOException {
