@@ -176,6 +176,11 @@ public final class ChaosNetwork implements AutoCloseable {
     void admit(LinkProxy proxy, Socket client) {
         Optional<String> named = closed ? Optional.empty() : sources.sourceOf(client.getPort(), proxy.port());
         String source = named.orElse("?" + client.getPort());
+        if (named.isEmpty() && !closed && sources.sourceClosed(client.getPort(), proxy.port())) {
+            reset(client);
+            log.accept("refused " + source + " -> " + proxy.node() + ": its source socket is closed already");
+            return;
+        }
         if (named.isEmpty()) {
             unidentified.incrementAndGet();
             log.accept("unidentified source port " + client.getPort() + " -> " + proxy.node() + ": passed without rules");

@@ -60,6 +60,11 @@ public final class SocketOwners implements SourceResolver {
         return Optional.empty();
     }
 
+    @Override
+    public boolean sourceClosed(int sourcePort, int destinationPort) {
+        return inode(sourcePort, destinationPort).isEmpty();
+    }
+
     /** The inode of the socket whose local port is {@code localPort} and remote port {@code remotePort}. */
     OptionalLong inode(int localPort, int remotePort) {
         for (String table : List.of("net/tcp6", "net/tcp")) {

@@ -58,6 +58,22 @@ class SocketOwnersTest {
     }
 
     @Test
+    void sourceClosed_onlyOnceTheSourceSocketIsGone() throws Exception {
+        assumeTrue(SocketOwners.available(), "needs Linux /proc");
+        SocketOwners owners = new SocketOwners();
+        try (ServerSocket server = new ServerSocket(0, 1, LOOPBACK)) {
+            Socket client = new Socket(LOOPBACK, server.getLocalPort());
+            try (Socket accepted = server.accept()) {
+                assertEquals(false, owners.sourceClosed(accepted.getPort(), server.getLocalPort()));
+                client.setSoLinger(true, 0);
+                client.close(); // reset: the client's socket leaves the table at once
+
+                assertEquals(true, owners.sourceClosed(accepted.getPort(), server.getLocalPort()));
+            }
+        }
+    }
+
+    @Test
     void port_parsesProcHexAddresses() {
         assertEquals(8080, SocketOwners.port("0100007F:1F90"));
         assertEquals(2551, SocketOwners.port("0000000000000000FFFF00000100007F:09F7"));
