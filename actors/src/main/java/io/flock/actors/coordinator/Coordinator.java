@@ -103,6 +103,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private record MemberRemoved(ClusterEvent.MemberRemoved event) implements Command {}
 
+    /**
+     * Re-sync round {@code versions} (the array collecting its answers) is still open: ask the
+     * shards that have not answered again. A query that sharding routed to a node being removed
+     * is lost (seen in the chaos harness's minority partition: the job waited forever).
+     */
+    private record RetryVersions(JobRun run, long[] versions) implements Command {}
+
+    private static final Duration VERSION_RETRY = Duration.ofSeconds(2);
+
     private final ActorContext<Command> context;
     private final DatasetCache datasets;
     private final Executor blocking;
@@ -144,6 +153,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(Submit.class, this::onSubmit)
                 .onMessage(Prepared.class, this::onPrepared)
                 .onMessage(ShardReplied.class, this::onShardReplied)
+                .onMessage(RetryVersions.class, this::onRetryVersions)
                 .onMessage(WorkersChanged.class, this::onWorkersChanged)
                 .onMessage(MemberRemoved.class, this::onMemberRemoved)
                 .onMessage(StepDone.class, this::onStepDone)
@@ -320,9 +330,25 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         run.phase = JobRun.Phase.SYNCING;
         run.shardVersions = new long[run.job.shards()];
         java.util.Arrays.fill(run.shardVersions, -1);
+        askVersions(run);
+    }
+
+    /** Asks every shard of this re-sync round that has not answered yet for its version, again in 2 s. */
+    private void askVersions(JobRun run) {
         for (int s = 0; s < run.job.shards(); s++) {
+            if (run.shardVersions[s] >= 0) continue;
             ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.GetVersion(run.id(), shardReplies));
         }
+        context.scheduleOnce(VERSION_RETRY, context.getSelf(), new RetryVersions(run, run.shardVersions));
+    }
+
+    private Behavior<Command> onRetryVersions(RetryVersions retry) {
+        JobRun run = retry.run();
+        if (run == active && run.phase == JobRun.Phase.SYNCING && run.shardVersions == retry.versions()) {
+            context.getLog().info("job {}: shards still to report their version; asking again", run.id());
+            askVersions(run);
+        }
+        return this;
     }
 
     private void startWorkers(JobRun run, long from) {
