@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Recovery arithmetic over the committed steps' arrival times: per fault, the time to the next
- * committed step and the longest gap without one until the next fault; throughput before the first
+ * committed step and the longest gap without one until the next fault (follow-ups such as SIGCONT
+ * or a heal do not end a fault's window: a stall often outlasts them); throughput before the first
  * fault, from it until the last fault's recovery, and after.
  */
 final class Recovery {
@@ -13,16 +14,28 @@ final class Recovery {
 
     static RunReport report(String scenario, List<RunReport.Check> checks, List<ChaosRunner.FaultAt> faults,
             List<RunReport.TimelineEntry> timeline, List<TrainProcess.StepAt> steps) {
+        return report(scenario, checks, faults, timeline, steps, List.of(), List.of());
+    }
+
+    static RunReport report(String scenario, List<RunReport.Check> checks, List<ChaosRunner.FaultAt> faults,
+            List<RunReport.TimelineEntry> timeline, List<TrainProcess.StepAt> steps, List<RunReport.NodeRecord> nodes,
+            List<TrainProcess.RestoredAt> restores) {
         double end = steps.isEmpty() ? 0 : steps.get(steps.size() - 1).seconds();
         List<RunReport.FaultRecord> records = new java.util.ArrayList<>();
         for (int i = 0; i < faults.size(); i++) {
             double at = faults.get(i).seconds();
-            double until = i + 1 < faults.size() ? faults.get(i + 1).seconds() : end;
+            double until = end;
+            for (int j = i + 1; j < faults.size(); j++) {
+                if (!faults.get(j).followUp()) {
+                    until = faults.get(j).seconds();
+                    break;
+                }
+            }
             double[] gap = longestGap(steps, at, until);
             records.add(new RunReport.FaultRecord(at, faults.get(i).description(), nextStep(steps, at) - at,
-                    gap[1] - at, gap[0]));
+                    gap[1] - at, gap[0], faults.get(i).followUp()));
         }
-        return new RunReport(scenario, checks, records, timeline, steps, throughput(steps, records));
+        return new RunReport(scenario, checks, records, timeline, steps, throughput(steps, records), nodes, restores);
     }
 
     /** Time of the first step committed after {@code at}; NaN when none was. */
@@ -52,7 +65,7 @@ final class Recovery {
         double end = steps.get(steps.size() - 1).seconds();
         if (faults.isEmpty()) return new RunReport.Throughput(rate(steps, start, end), Double.NaN, Double.NaN);
         double first = faults.get(0).seconds();
-        RunReport.FaultRecord lastFault = faults.get(faults.size() - 1);
+        RunReport.FaultRecord lastFault = faults.stream().filter(f -> !f.followUp()).reduce((a, b) -> b).orElseThrow();
         double recovered = Double.isNaN(lastFault.recoverySeconds()) ? end
                 : Math.min(end, lastFault.seconds() + lastFault.recoverySeconds());
         return new RunReport.Throughput(rate(steps, start, first), rate(steps, first, recovered), rate(steps, recovered, end));

@@ -34,12 +34,19 @@ public final class ReportWriter {
         r.checks().forEach(c -> b.append("| ").append(c.name()).append(" | ").append(c.passed() ? "ok" : "**FAILED**")
                 .append(" | ").append(c.detail().replace("\n", " ").replace("|", "\\|")).append(" |\n"));
         b.append("\n## Faults\n\n| at (s) | fault | → next committed step (s) | → recovered: end of the longest stall (s) | longest stall (s) |\n| --- | --- | --- | --- | --- |\n");
-        r.faults().forEach(f -> b.append("| ").append(RunReport.num(f.seconds())).append(" | ").append(f.description())
+        r.faults().forEach(f -> b.append("| ").append(RunReport.num(f.seconds())).append(" | ")
+                .append(f.followUp() ? "↳ " : "").append(f.description().replace("|", "\\|"))
                 .append(" | ").append(RunReport.num(f.nextStepSeconds())).append(" | ").append(RunReport.num(f.recoverySeconds()))
                 .append(" | ").append(RunReport.num(f.longestGapSeconds())).append(" |\n"));
         b.append("\n## Throughput (steps/s)\n\n| before | during | after |\n| --- | --- | --- |\n| ")
                 .append(RunReport.num(r.throughput().before())).append(" | ").append(RunReport.num(r.throughput().during()))
                 .append(" | ").append(RunReport.num(r.throughput().after())).append(" |\n");
+        b.append("\n## Node processes\n\n| node | process | pid | harness did | exit code | exited at (s) |\n"
+                + "| --- | --- | --- | --- | --- | --- |\n");
+        r.nodes().forEach(n -> b.append("| ").append(n.name()).append(" | #").append(n.incarnation()).append(" | ")
+                .append(n.pid()).append(" | ").append(n.harnessState()).append(" | ")
+                .append(n.exitCode() == RunReport.NodeRecord.RUNNING_AT_END ? "running at the end" : n.exitCode())
+                .append(" | ").append(RunReport.num(n.exitSeconds())).append(" |\n"));
         b.append("\n## Timeline\n\n");
         r.timeline().forEach(t -> b.append("- ").append(RunReport.num(t.seconds())).append(" s: ").append(t.what()).append('\n'));
         b.append("\n![step rate](step-rate.svg)\n");
@@ -53,10 +60,19 @@ public final class ReportWriter {
                 + "],\n  \"faults\": [" + list(r.faults().stream().map(f -> "{\"seconds\": " + n(f.seconds())
                         + ", \"fault\": " + str(f.description()) + ", \"nextStepSeconds\": " + n(f.nextStepSeconds())
                         + ", \"recoverySeconds\": " + n(f.recoverySeconds())
-                        + ", \"longestGapSeconds\": " + n(f.longestGapSeconds()) + "}").toList())
+                        + ", \"longestGapSeconds\": " + n(f.longestGapSeconds()) + ", \"followUp\": " + f.followUp()
+                        + "}").toList())
                 + "],\n  \"throughput\": {\"before\": " + n(r.throughput().before()) + ", \"during\": "
                 + n(r.throughput().during()) + ", \"after\": " + n(r.throughput().after())
-                + "},\n  \"timeline\": [" + list(r.timeline().stream().map(t -> "{\"seconds\": " + n(t.seconds())
+                + "},\n  \"nodes\": [" + list(r.nodes().stream().map(x -> "{\"name\": " + str(x.name())
+                        + ", \"incarnation\": " + x.incarnation() + ", \"pid\": " + x.pid() + ", \"harnessState\": "
+                        + str(x.harnessState()) + ", \"exitCode\": "
+                        + (x.exitCode() == RunReport.NodeRecord.RUNNING_AT_END ? "null" : x.exitCode())
+                        + ", \"exitSeconds\": " + n(x.exitSeconds()) + "}").toList())
+                + "],\n  \"restores\": [" + list(r.restores().stream().map(x -> "{\"seconds\": " + n(x.seconds())
+                        + ", \"step\": " + x.step() + ", \"path\": " + str(x.path()) + ", \"rejected\": " + x.rejected()
+                        + "}").toList())
+                + "],\n  \"timeline\": [" + list(r.timeline().stream().map(t -> "{\"seconds\": " + n(t.seconds())
                         + ", \"what\": " + str(t.what()) + "}").toList())
                 + "],\n  \"steps\": [" + r.steps().stream().map(s -> "[" + s.step() + ", " + n(s.seconds()) + "]")
                         .collect(Collectors.joining(", ")) + "]\n}\n";
@@ -74,7 +90,7 @@ public final class ReportWriter {
         double yScale = (HEIGHT - 2.0 * MARGIN) / max;
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">%n"
-                        + "<text x=\"%d\" y=\"20\">%s: committed steps per second (red: faults)</text>%n"
+                        + "<text x=\"%d\" y=\"20\">%s: committed steps per second (red: faults; orange, dashed: their end)</text>%n"
                         + "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n"
                         + "<text x=\"5\" y=\"%d\">%d</text><text x=\"%d\" y=\"%d\">%d s</text>%n",
                 WIDTH, HEIGHT, MARGIN, escape(r.scenario()), MARGIN, HEIGHT - MARGIN, WIDTH - MARGIN, HEIGHT - MARGIN,
@@ -84,10 +100,13 @@ public final class ReportWriter {
             b.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"steelblue\"/>%n",
                     MARGIN + s * xScale, HEIGHT - MARGIN - perSecond[s] * yScale, Math.max(1, xScale - 1), perSecond[s] * yScale));
         }
-        for (RunReport.FaultRecord f : r.faults()) {
+        for (int i = 0; i < r.faults().size(); i++) {
+            RunReport.FaultRecord f = r.faults().get(i);
             double x = MARGIN + f.seconds() * xScale;
-            b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"red\"/>"
-                    + "<text x=\"%.1f\" y=\"%d\" fill=\"red\">%s</text>%n", x, MARGIN, x, HEIGHT - MARGIN, x + 2, MARGIN + 10,
+            String color = f.followUp() ? "darkorange" : "red";
+            b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"%s/>"
+                    + "<text x=\"%.1f\" y=\"%d\" fill=\"%s\">%s</text>%n", x, MARGIN, x, HEIGHT - MARGIN, color,
+                    f.followUp() ? " stroke-dasharray=\"4 3\"" : "", x + 2, MARGIN + 10 + 12 * (i % 6), color,
                     escape(f.description())));
         }
         return b.append("</svg>\n").toString();

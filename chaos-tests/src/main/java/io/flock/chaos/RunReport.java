@@ -15,9 +15,23 @@ import java.util.stream.Collectors;
  * @param timeline    membership changes and node exits, in time order
  * @param steps       every committed step with its arrival time (seconds after the run's origin)
  * @param throughput  steps per second before the first fault, from it until the last recovered, after
+ * @param nodes       every node process of the run and how it ended
+ * @param restores    where a resumed job restarted from ({@code flock train --resume})
  */
 public record RunReport(String scenario, List<Check> checks, List<FaultRecord> faults, List<TimelineEntry> timeline,
-        List<TrainProcess.StepAt> steps, Throughput throughput) {
+        List<TrainProcess.StepAt> steps, Throughput throughput, List<NodeRecord> nodes,
+        List<TrainProcess.RestoredAt> restores) {
+
+    /**
+     * A node process (one incarnation) as the run ended.
+     *
+     * @param harnessState what the harness last did to it (RUNNING: nothing; KILLED, LEAVING, PAUSED)
+     * @param exitCode     its exit code, {@link #RUNNING_AT_END} when it still ran when the job ended
+     * @param exitSeconds  when it exited, seconds after the run's origin; NaN when it still ran
+     */
+    public record NodeRecord(String name, int incarnation, long pid, String harnessState, int exitCode, double exitSeconds) {
+        public static final int RUNNING_AT_END = Integer.MIN_VALUE;
+    }
 
     /** One guarantee and whether it held. */
     public record Check(String name, boolean passed, String detail) {}
@@ -32,15 +46,22 @@ public record RunReport(String scenario, List<Check> checks, List<FaultRecord> f
      * @param recoverySeconds   from the fault to the step that ended the longest stall (the longest
      *                          time without a committed step) before the next fault or the end
      * @param longestGapSeconds that stall's length
+     * @param followUp          the end of an earlier fault (SIGCONT, heal, a link back to normal)
      */
     public record FaultRecord(double seconds, String description, double nextStepSeconds, double recoverySeconds,
-            double longestGapSeconds) {}
+            double longestGapSeconds, boolean followUp) {}
 
     /** A membership change or a node's exit, at {@code seconds} after the run's origin. */
     public record TimelineEntry(double seconds, String what) {}
 
     /** Steps per second in three windows; NaN for an empty window. */
     public record Throughput(double before, double during, double after) {}
+
+    /** The node process {@code name} of incarnation {@code incarnation}. */
+    public NodeRecord node(String name, int incarnation) {
+        return nodes.stream().filter(n -> n.name().equals(name) && n.incarnation() == incarnation).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no node " + name + " #" + incarnation + " in " + nodes));
+    }
 
     public boolean passed() {
         return checks.stream().allMatch(Check::passed);

@@ -10,7 +10,6 @@ import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Reads a scenario file:
@@ -24,11 +23,20 @@ import java.util.Set;
  *     { at-step = 40, fault = kill, node = n3 }
  *     { at-seconds = 5, fault = pause, node = coordinator, duration = 8s }
  *     { at-step = 90, fault = add-node, name = n4, host-shards = off }
+ *     { after-steps = 20, fault = restart, node = n1 }
+ *     { at-step = 120, fault = partition, sides = [[n3], [n1, n2]], duration = 12s }
+ *     { at-step = 150, fault = latency, from = n1, to = n2, delay = 200ms, both-ways = off, duration = 10s }
+ *     { at-step = 160, fault = bandwidth, from = n2, to = n1, bytes-per-second = 1MiB, duration = 10s }
+ *     { at-step = 170, fault = drop, from = n1, to = n3 }
+ *     { at-step = 200, fault = full-restart }
  *   ]
  * }
  * </pre>
- * Faults: {@code kill}, {@code pause} (needs {@code duration}), {@code leave}, {@code add-node}.
- * Every error names the key and the file and line it came from.
+ * Faults: {@code kill}, {@code pause} (needs {@code duration}), {@code leave}, {@code add-node},
+ * {@code restart}, {@code full-restart}; on the network {@code partition} (needs {@code sides}),
+ * {@code heal}, {@code latency} (needs {@code delay}), {@code bandwidth} (needs
+ * {@code bytes-per-second}), {@code drop}; network faults without {@code duration} last until the
+ * run ends. Every error names the key and the file and line it came from.
  */
 public final class ScenarioParser {
 
@@ -39,8 +47,9 @@ public final class ScenarioParser {
         }
     }
 
-    private static final Set<String> FAULTS = Set.of("kill", "pause", "leave", "add-node");
-    private static final Set<String> NOT_YET = Set.of("partition", "latency", "bandwidth", "drop");
+    private static final List<String> FAULTS = List.of("kill", "pause", "leave", "add-node", "restart", "full-restart",
+            "partition", "heal", "latency", "bandwidth", "drop");
+    private static final List<String> TRIGGERS = List.of("at-step", "at-seconds", "after-steps");
 
     private ScenarioParser() {}
 
@@ -90,38 +99,83 @@ public final class ScenarioParser {
     }
 
     private static Scenario.Event event(Config e, String key) throws InvalidScenarioException {
-        Scenario.Trigger trigger;
-        if (e.hasPath("at-step") == e.hasPath("at-seconds")) {
-            throw new InvalidScenarioException(key + ": set exactly one of at-step and at-seconds" + ConfigValidator.at(e.origin()));
+        if (TRIGGERS.stream().filter(e::hasPath).count() != 1) {
+            throw new InvalidScenarioException(key + ": set exactly one of " + String.join(", ", TRIGGERS)
+                    + ConfigValidator.at(e.origin()));
         }
-        trigger = e.hasPath("at-step") ? new Scenario.Trigger.AtStep(e.getLong("at-step"))
-                : new Scenario.Trigger.AtSeconds(e.getDouble("at-seconds"));
+        Scenario.Trigger trigger = e.hasPath("at-step") ? new Scenario.Trigger.AtStep(e.getLong("at-step"))
+                : e.hasPath("at-seconds") ? new Scenario.Trigger.AtSeconds(e.getDouble("at-seconds"))
+                : new Scenario.Trigger.AfterSteps(e.getLong("after-steps"));
         ConfigValue fault = required(e, "fault", key + ".fault");
         String kind = e.getString("fault");
-        if (NOT_YET.contains(kind)) {
-            throw new InvalidScenarioException(key + ".fault: '" + kind + "' is not implemented yet (network faults: see "
-                    + "chaos-tests/README.md)" + ConfigValidator.at(fault.origin()));
-        }
         if (!FAULTS.contains(kind)) {
-            throw new InvalidScenarioException(key + ".fault: unknown fault '" + kind + "'; valid: kill, pause, leave, add-node"
+            throw new InvalidScenarioException(key + ".fault: unknown fault '" + kind + "'; valid: " + String.join(", ", FAULTS)
                     + ConfigValidator.at(fault.origin()));
         }
-        return new Scenario.Event(trigger, switch (kind) {
-            case "kill" -> new Scenario.Fault.Kill(target(e, key));
-            case "pause" -> new Scenario.Fault.Pause(target(e, key), duration(e, key));
-            case "leave" -> new Scenario.Fault.Leave(target(e, key));
-            default -> new Scenario.Fault.AddNode(node(e, key));
-        });
+        try {
+            return new Scenario.Event(trigger, fault(e, key, kind));
+        } catch (IllegalArgumentException bad) {
+            throw new InvalidScenarioException(key + ": " + bad.getMessage() + ConfigValidator.at(e.origin()));
+        }
     }
 
-    private static Scenario.Target target(Config e, String key) throws InvalidScenarioException {
-        required(e, "node", key + ".node");
-        return new Scenario.Target(e.getString("node"));
+    private static Scenario.Fault fault(Config e, String key, String kind) throws InvalidScenarioException {
+        return switch (kind) {
+            case "kill" -> new Scenario.Fault.Kill(target(e, "node", key));
+            case "pause" -> new Scenario.Fault.Pause(target(e, "node", key), duration(e, "duration", key));
+            case "leave" -> new Scenario.Fault.Leave(target(e, "node", key));
+            case "add-node" -> new Scenario.Fault.AddNode(node(e, key));
+            case "restart" -> new Scenario.Fault.Restart(target(e, "node", key));
+            case "full-restart" -> new Scenario.Fault.FullRestart();
+            case "partition" -> new Scenario.Fault.Partition(sides(e, key), optionalDuration(e));
+            case "heal" -> new Scenario.Fault.Heal();
+            case "latency" -> new Scenario.Fault.Latency(target(e, "from", key), target(e, "to", key),
+                    duration(e, "delay", key), bothWays(e), optionalDuration(e));
+            case "bandwidth" -> new Scenario.Fault.Bandwidth(target(e, "from", key), target(e, "to", key),
+                    bytes(e, "bytes-per-second", key), bothWays(e), optionalDuration(e));
+            default -> new Scenario.Fault.Drop(target(e, "from", key), target(e, "to", key), bothWays(e));
+        };
     }
 
-    private static Duration duration(Config e, String key) throws InvalidScenarioException {
-        required(e, "duration", key + ".duration");
-        return e.getDuration("duration");
+    private static Scenario.Target target(Config e, String path, String key) throws InvalidScenarioException {
+        required(e, path, key + "." + path);
+        return new Scenario.Target(e.getString(path));
+    }
+
+    private static List<List<Scenario.Target>> sides(Config e, String key) throws InvalidScenarioException {
+        ConfigValue v = required(e, "sides", key + ".sides");
+        List<List<Scenario.Target>> sides = new ArrayList<>();
+        if (v.valueType() != com.typesafe.config.ConfigValueType.LIST) {
+            throw new InvalidScenarioException(key + ".sides: expected a list of lists of node names, e.g. [[n3], [n1, n2]]"
+                    + ConfigValidator.at(v.origin()));
+        }
+        for (ConfigValue side : (com.typesafe.config.ConfigList) v) {
+            if (side.valueType() != com.typesafe.config.ConfigValueType.LIST) {
+                throw new InvalidScenarioException(key + ".sides: each side is a list of node names, e.g. [n3]"
+                        + ConfigValidator.at(side.origin()));
+            }
+            sides.add(((com.typesafe.config.ConfigList) side).unwrapped().stream()
+                    .map(name -> new Scenario.Target(String.valueOf(name))).toList());
+        }
+        return sides;
+    }
+
+    private static Duration duration(Config e, String path, String key) throws InvalidScenarioException {
+        required(e, path, key + "." + path);
+        return e.getDuration(path);
+    }
+
+    private static long bytes(Config e, String path, String key) throws InvalidScenarioException {
+        required(e, path, key + "." + path);
+        return e.getBytes(path);
+    }
+
+    private static Duration optionalDuration(Config e) {
+        return e.hasPath("duration") ? e.getDuration("duration") : Duration.ZERO;
+    }
+
+    private static boolean bothWays(Config e) {
+        return e.hasPath("both-ways") && e.getBoolean("both-ways");
     }
 
     private static ConfigValue required(Config c, String path, String key) throws InvalidScenarioException {

@@ -32,8 +32,12 @@ public final class TrainProcess {
     /** A membership change the coordinator announced. */
     public record MembershipAt(double seconds, long epoch, int workers, long fromStep) {}
 
+    /** The job resumed from the checkpoint at {@code path} (after {@code step} steps), skipping {@code rejected} newer files. */
+    public record RestoredAt(double seconds, long step, String path, int rejected) {}
+
     private static final Pattern STEP = Pattern.compile("^event step=(\\d+) workers=(\\d+)");
     private static final Pattern MEMBERSHIP = Pattern.compile("^event membership epoch=(\\d+) workers=(\\d+) from-step=(\\d+)");
+    private static final Pattern RESTORED = Pattern.compile("^event restored step=(\\d+) path=(\\S+) rejected=(\\d+)");
 
     private final Process process;
     private final Path log;
@@ -41,6 +45,7 @@ public final class TrainProcess {
     private final long originNanos;
     private final List<StepAt> steps = new ArrayList<>();
     private final List<MembershipAt> memberships = new ArrayList<>();
+    private final List<RestoredAt> restores = new ArrayList<>();
     private final AtomicLong lastStep = new AtomicLong(-1);
     private final Thread reader;
 
@@ -56,12 +61,21 @@ public final class TrainProcess {
 
     /** Submits {@code jobFile} through {@code cluster}'s serving nodes; output to {@code train.log} in the run directory. */
     public static TrainProcess submit(ChaosCluster cluster, Path jobFile, long originNanos) {
-        Path log = cluster.runDir().resolve("train.log");
+        return start(cluster, jobFile, originNanos, false, "train.log");
+    }
+
+    /** Submits {@code jobFile} with {@code flock train --resume}: it continues from the job's newest valid checkpoint. */
+    public static TrainProcess resume(ChaosCluster cluster, Path jobFile, long originNanos, String logName) {
+        return start(cluster, jobFile, originNanos, true, logName);
+    }
+
+    private static TrainProcess start(ChaosCluster cluster, Path jobFile, long originNanos, boolean resume, String logName) {
+        Path log = cluster.runDir().resolve(logName);
         Path params = cluster.runDir().resolve("final-params.nd4j");
-        Process p = cluster.startProcess(null, List.of("train", jobFile.toString(),
-                "--host", "127.0.0.1", "--seed-nodes", cluster.seedAddresses(), "--join-timeout", "60s",
+        List<String> args = new ArrayList<>(List.of("train", jobFile.toString(), "--join-timeout", "60s",
                 "--event-lines", "--params-out", params.toString()));
-        return new TrainProcess(p, log, params, originNanos);
+        if (resume) args.add("--resume");
+        return new TrainProcess(cluster.startMember(Scenario.Target.TRAIN.name(), args), log, params, originNanos);
     }
 
     /** The highest step committed so far, -1 before the first. */
@@ -82,17 +96,35 @@ public final class TrainProcess {
         return List.copyOf(memberships);
     }
 
+    public synchronized List<RestoredAt> restores() {
+        return List.copyOf(restores);
+    }
+
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** kill -9 (the client dies with the cluster in a full stop); waits until it is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+        reader.join(TimeUnit.SECONDS.toMillis(10));
     }
 
     public Path log() {
         return log;
     }
 
-    /** Waits for the process to exit; returns its exit code, or -1 when {@code timeout} passed. */
+    /** What {@link #await} returns when the process did not exit in time. */
+    public static final int TIMED_OUT = -1;
+
+    /** Waits for the process to exit; returns its exit code, or {@link #TIMED_OUT} when {@code timeout} passed. */
     public int await(Duration timeout) throws InterruptedException {
-        if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) return -1;
+        if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) return TIMED_OUT;
         reader.join(TimeUnit.SECONDS.toMillis(10));
         return process.exitValue();
     }
@@ -133,6 +165,11 @@ public final class TrainProcess {
         if (m.find()) {
             memberships.add(new MembershipAt(seconds, Long.parseLong(m.group(1)), Integer.parseInt(m.group(2)),
                     Long.parseLong(m.group(3))));
+            return;
+        }
+        m = RESTORED.matcher(line);
+        if (m.find()) {
+            restores.add(new RestoredAt(seconds, Long.parseLong(m.group(1)), m.group(2), Integer.parseInt(m.group(3))));
         }
     }
 }

@@ -31,6 +31,17 @@ class RecoveryTest {
     }
 
     @Test
+    void report_followUpInsideTheStall_doesNotCutThePrimaryFaultsWindow() {
+        RunReport r = Recovery.report("x", List.of(), List.of(new ChaosRunner.FaultAt(2.95, "partition [n3] | [n1, n2]"),
+                new ChaosRunner.FaultAt(4.0, "heal", true)), List.of(), steps());
+        assertEquals(3.05, r.faults().get(0).recoverySeconds(), 1e-6);
+        assertEquals(3.0, r.faults().get(0).longestGapSeconds(), 1e-6);
+        assertTrue(r.faults().get(1).followUp());
+        assertEquals(2.0, r.faults().get(1).nextStepSeconds(), 1e-6);
+        assertTrue(ReportWriter.markdown(r).contains("| 4.00 | ↳ heal |"), ReportWriter.markdown(r));
+    }
+
+    @Test
     void report_noFaults_onlyBefore() {
         RunReport r = Recovery.report("x", List.of(), List.of(), List.of(), steps());
         assertTrue(Double.isNaN(r.throughput().during()) && Double.isNaN(r.throughput().after()));

@@ -72,14 +72,67 @@ class ScenarioParserTest {
     void parse_bothTriggers_refused() throws Exception {
         var e = assertThrows(ScenarioParser.InvalidScenarioException.class,
                 () -> ScenarioParser.parse(write("    { at-step = 1, at-seconds = 3, fault = kill, node = n2 }\n")));
-        assertTrue(e.getMessage().contains("scenario.timeline[0]: set exactly one of at-step and at-seconds"), e.getMessage());
+        assertTrue(e.getMessage().contains("scenario.timeline[0]: set exactly one of at-step, at-seconds, after-steps"),
+                e.getMessage());
     }
 
     @Test
-    void parse_networkFault_saysNotYetImplemented() throws Exception {
+    void parse_networkRestartAndResumeFaults() throws Exception {
+        Scenario s = ScenarioParser.parse(write("""
+                    { at-step = 10, fault = partition, sides = [[n2], [n1, train]], duration = 12s }
+                    { after-steps = 5, fault = heal }
+                    { at-step = 20, fault = latency, from = n1, to = n2, delay = 200ms, duration = 10s }
+                    { at-step = 30, fault = bandwidth, from = n2, to = coordinator, bytes-per-second = 1MiB, both-ways = on }
+                    { at-step = 40, fault = drop, from = n1, to = n2 }
+                    { after-steps = 10, fault = restart, node = n1 }
+                    { at-step = 60, fault = full-restart }
+                """));
+        Scenario.Target n1 = Scenario.Target.node("n1");
+        Scenario.Target n2 = Scenario.Target.node("n2");
+        assertEquals(List.of(
+                new Scenario.Event(new Scenario.Trigger.AtStep(10), new Scenario.Fault.Partition(
+                        List.of(List.of(n2), List.of(n1, Scenario.Target.TRAIN)), Duration.ofSeconds(12))),
+                new Scenario.Event(new Scenario.Trigger.AfterSteps(5), new Scenario.Fault.Heal()),
+                new Scenario.Event(new Scenario.Trigger.AtStep(20),
+                        new Scenario.Fault.Latency(n1, n2, Duration.ofMillis(200), false, Duration.ofSeconds(10))),
+                new Scenario.Event(new Scenario.Trigger.AtStep(30),
+                        new Scenario.Fault.Bandwidth(n2, Scenario.Target.COORDINATOR, 1 << 20, true, Duration.ZERO)),
+                new Scenario.Event(new Scenario.Trigger.AtStep(40), new Scenario.Fault.Drop(n1, n2, false)),
+                new Scenario.Event(new Scenario.Trigger.AfterSteps(10), new Scenario.Fault.Restart(n1)),
+                new Scenario.Event(new Scenario.Trigger.AtStep(60), new Scenario.Fault.FullRestart())),
+                s.timeline());
+        assertTrue(s.needsNetwork());
+    }
+
+    @Test
+    void parse_partitionWithOneSide_namesKeyAndLine() throws Exception {
         var e = assertThrows(ScenarioParser.InvalidScenarioException.class,
-                () -> ScenarioParser.parse(write("    { at-step = 1, fault = partition, node = n2 }\n")));
-        assertTrue(e.getMessage().contains("'partition' is not implemented yet"), e.getMessage());
+                () -> ScenarioParser.parse(write("    { at-step = 1, fault = partition, sides = [[n1, n2]] }\n")));
+        assertTrue(e.getMessage().contains("scenario.timeline[0]: a partition needs at least two non-empty sides")
+                && e.getMessage().contains("s.conf:6"), e.getMessage());
+    }
+
+    @Test
+    void parse_partitionSidesNotLists_namesKey() throws Exception {
+        var e = assertThrows(ScenarioParser.InvalidScenarioException.class,
+                () -> ScenarioParser.parse(write("    { at-step = 1, fault = partition, sides = [n1, n2] }\n")));
+        assertTrue(e.getMessage().contains("scenario.timeline[0].sides: each side is a list of node names"), e.getMessage());
+    }
+
+    @Test
+    void parse_latencyWithoutDelay_namesKey() throws Exception {
+        var e = assertThrows(ScenarioParser.InvalidScenarioException.class,
+                () -> ScenarioParser.parse(write("    { at-step = 1, fault = latency, from = n1, to = n2 }\n")));
+        assertTrue(e.getMessage().contains("scenario.timeline[0].delay: missing") && e.getMessage().contains("s.conf:6"),
+                e.getMessage());
+    }
+
+    @Test
+    void parse_reservedNodeName_refused() throws Exception {
+        Path f = dir.resolve("r.conf");
+        Files.writeString(f, "scenario { name = s, nodes = [ { name = train } ], job { steps = 1 } }\n");
+        var e = assertThrows(ScenarioParser.InvalidScenarioException.class, () -> ScenarioParser.parse(f.toFile()));
+        assertTrue(e.getMessage().contains("node name 'train' is reserved"), e.getMessage());
     }
 
     @Test

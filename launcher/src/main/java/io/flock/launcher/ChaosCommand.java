@@ -49,6 +49,10 @@ final class ChaosCommand implements Runnable {
         @Option(names = "--jar", description = "The flock jar to start nodes from (default: the jar running this command).")
         Path jar;
 
+        @Option(names = "--proxies", description = "Put every node behind the harness's TCP proxies even when the scenario "
+                + "has no network fault (to measure what the proxies cost; network faults turn them on anyway).")
+        boolean proxies;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
@@ -62,7 +66,7 @@ final class ChaosCommand implements Runnable {
                 return ExitCode.USAGE;
             }
             Path flockJar = jar != null ? jar : Path.of(ChaosCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            ChaosRunner runner = new ChaosRunner(ChaosCluster.Launch.of(flockJar, runDir.toAbsolutePath()),
+            ChaosRunner runner = new ChaosRunner(ChaosCluster.Launch.of(flockJar, runDir.toAbsolutePath()).withProxies(proxies),
                     file -> JobSpecParser.parse(file.toFile()));
             RunReport report = runner.run(scenario);
             out.println(io.flock.chaos.ReportWriter.markdown(report));

@@ -30,6 +30,11 @@ final class ClusterOptions {
     @Option(names = "--port", description = "Artery TCP port, 0 = any free port (pekko.remote.artery.canonical.port).")
     Integer port;
 
+    @Option(names = "--bind-port", description = "Port Artery actually listens on when it differs from the advertised "
+            + "--port, e.g. behind NAT or a proxy that forwards --port to it (pekko.remote.artery.bind.port; default: "
+            + "the same as --port).")
+    Integer bindPort;
+
     @Option(names = "--seed-nodes", split = ",", paramLabel = "HOST:PORT",
             description = "Seed nodes, comma-separated HOST:PORT or pekko://flock@HOST:PORT (pekko.cluster.seed-nodes).")
     List<String> seedNodes;
@@ -39,6 +44,7 @@ final class ClusterOptions {
         Map<String, Object> flags = new HashMap<>(moreFlags);
         if (host != null) flags.put("pekko.remote.artery.canonical.hostname", host);
         if (port != null) flags.put("pekko.remote.artery.canonical.port", port);
+        if (bindPort != null) flags.put("pekko.remote.artery.bind.port", bindPort);
         if (seedNodes != null) flags.put("pekko.cluster.seed-nodes", seedNodes.stream().map(ClusterOptions::seedAddress).toList());
         Config file = ConfigFactory.empty();
         if (configFile != null) {

@@ -33,6 +33,14 @@ final class JobSpecParser {
     private JobSpecParser() {}
 
     static TrainingJob parse(File file) throws InvalidJobException {
+        return parse(file, false);
+    }
+
+    /**
+     * Parses {@code file}; with {@code idRequired} (resuming from a checkpoint, whose files are
+     * named after the job id) a missing or empty {@code job.id} is an error instead of a random id.
+     */
+    static TrainingJob parse(File file, boolean idRequired) throws InvalidJobException {
         Config given;
         try {
             given = ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false)).resolve();
@@ -44,6 +52,10 @@ final class JobSpecParser {
         Config job = given.withFallback(defaults);
         List<String> problems = new ArrayList<>(ConfigValidator.problems(job, defaults, "job"));
         if (!given.hasPath("job")) problems.add(0, "job: missing (a job file holds one job { ... } block)");
+        if (idRequired && problems.isEmpty() && job.getString("job.id").isEmpty()) {
+            problems.add("job.id: required to resume (checkpoint files are named <job.id>-<step>.ckpt); set the id "
+                    + "the job ran with");
+        }
         if (!problems.isEmpty()) throw new InvalidJobException(file, problems);
         try {
             return build(job.getConfig("job"), given.hasPath("job.staleness"));
@@ -63,7 +75,8 @@ final class JobSpecParser {
                 .strategy(strategy)
                 .staleness(staleness(c, strategy, stalenessGiven))
                 .shards(c.getInt("shards"))
-                .workers(c.getInt("workers.min"), c.getInt("workers.max"));
+                .workers(c.getInt("workers.min"), c.getInt("workers.max"))
+                .checkpointEvery(c.getLong("checkpoint-every"));
         if (!c.getString("id").isEmpty()) b.jobId(c.getString("id"));
         return (c.getLong("steps") > 0 ? b.steps(c.getLong("steps")) : b.epochs(c.getInt("epochs"))).build();
     }

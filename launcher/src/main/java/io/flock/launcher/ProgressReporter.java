@@ -8,7 +8,8 @@ import java.util.function.LongSupplier;
 /**
  * Renders a job's {@link TrainingEvent}s for a person: on a terminal a single progress line on
  * stderr redrawn with {@code \r}; otherwise one line per ~5% of the steps. Epoch accuracies go to
- * stdout. Called on one actor thread at a time, in event order.
+ * stdout, and so does where a resumed job restarted from. Called on one actor thread at a time, in
+ * event order.
  */
 final class ProgressReporter implements Consumer<TrainingEvent> {
 
@@ -23,6 +24,7 @@ final class ProgressReporter implements Consumer<TrainingEvent> {
     private long totalSteps = 1;
     private long stepsPerEpoch = 1;
     private long startNanos;
+    private long firstStep;
     private long nextLineStep;
     private double samplesPerSecond = Double.NaN;
     private boolean lineOpen;
@@ -43,6 +45,7 @@ final class ProgressReporter implements Consumer<TrainingEvent> {
         if (event instanceof TrainingEvent.Started s) onStarted(s);
         else if (event instanceof TrainingEvent.StepCompleted s) onStep(s);
         else if (event instanceof TrainingEvent.EpochCompleted e) onEpoch(e);
+        else if (event instanceof TrainingEvent.Restored r) onRestored(r);
         else closeLine();
     }
 
@@ -50,6 +53,8 @@ final class ProgressReporter implements Consumer<TrainingEvent> {
         totalSteps = Math.max(1, s.totalSteps());
         stepsPerEpoch = Math.max(1, s.stepsPerEpoch());
         startNanos = nanoClock.getAsLong();
+        firstStep = s.firstStep();
+        nextLineStep = firstStep;
         out.printf("Job %s started: %d worker(s), %d shard(s), %s, %,d parameters, %d steps (%d per epoch)%n",
                 s.jobId(), s.workers(), s.shards(), s.strategy().id(), s.numParams(), s.totalSteps(), s.stepsPerEpoch());
         out.flush();
@@ -75,6 +80,15 @@ final class ProgressReporter implements Consumer<TrainingEvent> {
         out.flush();
     }
 
+    private void onRestored(TrainingEvent.Restored r) {
+        closeLine();
+        for (String rejected : r.rejected()) err.println("Skipped checkpoint: " + rejected);
+        err.flush();
+        out.println(r.path().isEmpty() ? "No usable checkpoint of job " + r.jobId() + ": starting from step 0"
+                : "Resuming job " + r.jobId() + " from " + r.path() + " (after step " + r.step() + ")");
+        out.flush();
+    }
+
     /** Ends the redrawn line so that the next output starts on a fresh one. */
     private void closeLine() {
         if (lineOpen) {
@@ -87,7 +101,7 @@ final class ProgressReporter implements Consumer<TrainingEvent> {
     /** One progress line: epoch, bar, step/total, loss, samples/s, ETA. */
     String line(TrainingEvent.StepCompleted s, long done) {
         double elapsed = (nanoClock.getAsLong() - startNanos) / 1e9;
-        long etaSeconds = Math.round(elapsed / done * (totalSteps - done));
+        long etaSeconds = Math.round(elapsed / Math.max(1, done - firstStep) * (totalSteps - done));
         return String.format("epoch %d/%d %s step %d/%d loss %.4f %,.0f samples/s ETA %s", s.epoch() + 1, epochs(),
                 bar(done), done, totalSteps, s.loss(), samplesPerSecond, clock(etaSeconds));
     }

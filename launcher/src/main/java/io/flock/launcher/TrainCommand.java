@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
  * For tools that watch a run (the chaos harness): {@code --params-out} writes the final parameter
  * vector in ND4J's binary format ({@code Nd4j.write}, read back with {@code Nd4j.read}) and
  * {@code --event-lines} prints one {@code event ...} line per committed step and membership change.
+ * {@code --resume} continues a job from its newest valid checkpoint ({@link FlockNode#resume}).
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Submit a job (HOCON job file, see config/job-example.conf) to a running cluster and follow it.")
@@ -56,9 +57,18 @@ final class TrainCommand implements Callable<Integer> {
             description = "After the job completes, write the final parameters to FILE (ND4J binary, Nd4j.read).")
     File paramsOut;
 
-    @Option(names = "--event-lines", description = "Print a line per committed step and membership change on stdout "
-            + "(event step=S workers=W loss=L / event membership epoch=E workers=W from-step=S).")
+    @Option(names = "--event-lines", description = "Print a line per committed step, membership change and restore on "
+            + "stdout (event step=S workers=W loss=L / event membership epoch=E workers=W from-step=S / "
+            + "event restored step=S path=P rejected=N).")
     boolean eventLines;
+
+    @Option(names = "--resume", description = {
+            "Continue the job from its newest valid checkpoint instead of step 0. The node running the coordinator "
+                    + "looks for <job.id>-<step>.ckpt in its flock.checkpoint.dir (written every job.checkpoint-every "
+                    + "steps or on POST /admin/checkpoint), skips newer files that are truncated, corrupt or of another "
+                    + "job (and says so), and starts from step 0 when none is usable.",
+            "The job file must set job.id and describe the same model and optimizer as the checkpointed job."})
+    boolean resume;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -67,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         TrainingJob job;
         try {
-            job = JobSpecParser.parse(jobFile);
+            job = JobSpecParser.parse(jobFile, resume);
         } catch (JobSpecParser.InvalidJobException e) {
             err.println("flock train: " + e.getMessage());
             err.flush();
@@ -79,7 +89,7 @@ final class TrainCommand implements Callable<Integer> {
             out.flush();
             ProgressReporter progress = new ProgressReporter(out, err, System.console() != null, System::nanoTime);
             Consumer<TrainingEvent> listener = eventLines ? progress.andThen(e -> printEventLine(out, e)) : progress;
-            TrainingResult result = Jobs.await(node.submit(job, listener));
+            TrainingResult result = Jobs.await(resume ? node.resume(job, listener) : node.submit(job, listener));
             Jobs.printSummary(out, result, (System.nanoTime() - startNanos) / 1e9);
             if (paramsOut != null) writeParams(result);
             return ExitCode.OK;
@@ -104,6 +114,9 @@ final class TrainCommand implements Callable<Integer> {
             out.printf("event step=%d workers=%d loss=%s%n", s.step(), s.workers(), s.loss());
         } else if (event instanceof TrainingEvent.MembershipChanged m) {
             out.printf("event membership epoch=%d workers=%d from-step=%d%n", m.epoch(), m.workers(), m.fromStep());
+        } else if (event instanceof TrainingEvent.Restored r) {
+            out.printf("event restored step=%d path=%s rejected=%d%n", r.step(), r.path().isEmpty() ? "-" : r.path(),
+                    r.rejected().length);
         } else {
             return;
         }

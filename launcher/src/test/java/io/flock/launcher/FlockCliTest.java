@@ -165,4 +165,25 @@ class FlockCliTest {
             handle.result().toCompletableFuture().cancel(true);
         }
     }
+
+    @Test
+    void train_resumeWithoutJobId_exitsTwoBeforeJoining(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path job = dir.resolve("job.conf");
+        java.nio.file.Files.writeString(job, "job {\n  steps = 10\n}\n");
+
+        Run r = run("train", job.toString(), "--resume", "--seed-nodes", "127.0.0.1:1");
+
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("job.id: required to resume"), r.err());
+    }
+
+    @Test
+    void trainHelp_explainsResume() {
+        Run r = run("train", "--help");
+
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().contains("--resume") && r.out().contains("newest valid checkpoint"), r.out());
+        assertTrue(r.out().contains("--bind-port"), r.out());
+    }
 }

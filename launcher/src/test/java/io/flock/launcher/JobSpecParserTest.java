@@ -36,6 +36,7 @@ class JobSpecParserTest {
                   strategy = ps-bsp
                   shards = 3
                   workers { min = 2, max = 4 }
+                  checkpoint-every = 25
                 }
                 """));
 
@@ -51,6 +52,7 @@ class JobSpecParserTest {
         assertEquals(3, job.shards());
         assertEquals(2, job.minWorkers());
         assertEquals(4, job.maxWorkers());
+        assertEquals(25, job.checkpointEvery());
     }
 
     @Test
@@ -62,6 +64,7 @@ class JobSpecParserTest {
         assertEquals(OptimizerSpec.Adam.of(1e-3), job.optimizer());
         assertEquals(2, job.epochs());
         assertEquals(0, job.steps());
+        assertEquals(0, job.checkpointEvery());
     }
 
     @Test
@@ -131,6 +134,15 @@ class JobSpecParserTest {
         var withAsp = assertThrows(JobSpecParser.InvalidJobException.class,
                 () -> JobSpecParser.parse(write("job {\n  strategy = ps-asp\n  staleness = 2\n}\n")));
         assertTrue(withAsp.getMessage().contains("this job runs ps-asp, which has no bound"), withAsp.getMessage());
+    }
+
+    @Test
+    void parse_resumeWithoutJobId_asksForTheId() throws Exception {
+        var e = assertThrows(JobSpecParser.InvalidJobException.class,
+                () -> JobSpecParser.parse(write("job { steps = 10 }\n"), true));
+
+        assertTrue(e.getMessage().contains("job.id: required to resume"), e.getMessage());
+        assertEquals("j1", JobSpecParser.parse(write("job { id = j1, steps = 10 }\n"), true).jobId());
     }
 
     private File write(String text) throws IOException {

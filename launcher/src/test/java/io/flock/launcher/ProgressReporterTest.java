@@ -51,6 +51,27 @@ class ProgressReporterTest {
     }
 
     @Test
+    void restored_namesTheCheckpointAndTheSkippedOnes_etaCountsFromTheResumedStep() {
+        ProgressReporter r = reporter(true);
+        r.accept(new TrainingEvent.Restored("j", 60, "/ckpt/j-000000000060.ckpt",
+                new String[] {"/ckpt/j-000000000080.ckpt: truncated"}));
+        r.accept(new TrainingEvent.Started("j", 60, 100, 10, 2, 2, Strategy.PS_BSP, 1000));
+        nowNanos += 10_000_000_000L;
+        r.accept(new TrainingEvent.StepCompleted("j", 69, 6, 0.5, 128, 2));
+
+        assertTrue(out.toString().contains("Resuming job j from /ckpt/j-000000000060.ckpt (after step 60)"), out.toString());
+        assertTrue(err.toString().contains("Skipped checkpoint: /ckpt/j-000000000080.ckpt: truncated"), err.toString());
+        assertTrue(err.toString().contains("step 70/100") && err.toString().contains("ETA 0:30"), err.toString());
+    }
+
+    @Test
+    void restoredWithoutCheckpoint_saysItStartsFromZero() {
+        reporter(false).accept(new TrainingEvent.Restored("j", 0, "", new String[0]));
+
+        assertTrue(out.toString().contains("No usable checkpoint of job j: starting from step 0"), out.toString());
+    }
+
+    @Test
     void clock_formatsMinutesAndHours() {
         assertEquals("0:07", ProgressReporter.clock(7));
         assertEquals("1:02:03", ProgressReporter.clock(3723));

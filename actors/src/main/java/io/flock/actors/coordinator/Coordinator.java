@@ -151,6 +151,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private record MemberRemoved(ClusterEvent.MemberRemoved event) implements Command {}
 
+
     private final ActorContext<Command> context;
     private final DatasetCache datasets;
     private final Executor blocking;
@@ -402,7 +403,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         run.phase = JobRun.Phase.SYNCING;
         run.shardVersions = new long[run.job.shards()];
         java.util.Arrays.fill(run.shardVersions, -1);
+        askVersions(run);
+    }
+
+    /** Asks every shard for its version; {@link ResyncRetry} asks the silent ones again every 2 s. */
+    private void askVersions(JobRun run) {
         for (int s = 0; s < run.job.shards(); s++) {
+            if (run.shardVersions[s] >= 0) continue;
             ParameterShard.ref(context.getSystem(), run.id(), s).tell(new ParameterShard.GetVersion(run.id(), shardReplies));
         }
         if (run.strategy.appliesOnArrival()) audit(run);
