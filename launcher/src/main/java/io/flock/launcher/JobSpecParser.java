@@ -58,13 +58,13 @@ final class JobSpecParser {
         }
         if (!problems.isEmpty()) throw new InvalidJobException(file, problems);
         try {
-            return build(job.getConfig("job"), given.hasPath("job.staleness"));
+            return build(job.getConfig("job"));
         } catch (ConfigException | IllegalArgumentException e) {
             throw new InvalidJobException(file, List.of(e.getMessage()));
         }
     }
 
-    private static TrainingJob build(Config c, boolean stalenessGiven) {
+    private static TrainingJob build(Config c) {
         Strategy strategy = strategy(c);
         TrainingJob.Builder b = TrainingJob.builder()
                 .model(model(c))
@@ -73,7 +73,7 @@ final class JobSpecParser {
                 .globalBatch(c.getInt("batch")).microBatches(c.getInt("micro-batches"))
                 .seed(c.getLong("seed"))
                 .strategy(strategy)
-                .staleness(staleness(c, strategy, stalenessGiven))
+                .staleness(staleness(c))
                 .shards(c.getInt("shards"))
                 .workers(c.getInt("workers.min"), c.getInt("workers.max"))
                 .checkpointEvery(c.getLong("checkpoint-every"));
@@ -122,14 +122,9 @@ final class JobSpecParser {
         }
     }
 
-    private static int staleness(Config c, Strategy strategy, boolean given) {
+    private static int staleness(Config c) {
         int s = c.getInt("staleness");
         String at = ConfigValidator.at(c.getValue("staleness").origin());
-        if (given && strategy != Strategy.PS_SSP) {
-            throw new IllegalArgumentException("job.staleness: applies only to strategy " + Strategy.PS_SSP.id()
-                    + " (this job runs " + strategy.id() + (strategy == Strategy.PS_ASP ? ", which has no bound" : "")
-                    + ")" + at);
-        }
         if (s < 0) {
             throw new IllegalArgumentException("job.staleness: must be >= 0 (steps a worker may run ahead of the "
                     + "slowest; 0 = lock-step), got " + s + at);
