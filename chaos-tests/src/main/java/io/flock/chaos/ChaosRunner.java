@@ -133,6 +133,7 @@ public final class ChaosRunner {
         private final long origin;
         private final List<Scenario.Event> pending;
         private final List<FollowUp> followUps = new ArrayList<>();
+        private int switches;
         private final List<FaultAt> fired = new ArrayList<>();
         private final List<TrainProcess> trains = new ArrayList<>();
         private TrainProcess train;
@@ -197,6 +198,7 @@ public final class ChaosRunner {
                 return "add node " + a.node().name() + (a.node().hostShards() ? " (shards)" : "");
             }
             if (fault instanceof Scenario.Fault.FullRestart) return fullRestart();
+            if (fault instanceof Scenario.Fault.Switch s) return switchStrategy(s);
             if (fault instanceof Scenario.Fault.Kill k) {
                 String n = node(k.target());
                 cluster.kill9(n);
@@ -219,6 +221,31 @@ public final class ChaosRunner {
             String n = node(((Scenario.Fault.Leave) fault).target());
             cluster.leave(n);
             return "SIGTERM (leave) " + n;
+        }
+
+        /** {@code flock switch <to>} as a client process; its answer (the step it took effect at) or a failure. */
+        private String switchStrategy(Scenario.Fault.Switch s) throws Exception {
+            String name = "switch-" + (++switches);
+            Process p = cluster.startMember(name, List.of("switch", s.to().id()));
+            java.util.concurrent.CompletableFuture<String> out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    return "(output unreadable: " + e.getMessage() + ")";
+                }
+            });
+            String output;
+            try {
+                output = out.get(150, TimeUnit.SECONDS);
+                p.waitFor(30, TimeUnit.SECONDS);
+            } finally {
+                p.destroyForcibly();
+            }
+            java.nio.file.Files.writeString(cluster.runDir().resolve(name + ".log"), output);
+            String answer = output.lines().filter(l -> l.startsWith("job ") || l.startsWith("flock switch:"))
+                    .reduce((a, b) -> b).orElse(output.strip());
+            if (p.exitValue() != 0) throw new IllegalStateException("flock switch " + s.to().id() + " failed: " + answer);
+            return "flock switch " + s.to().id() + ": " + answer;
         }
 
         /** kill -9 of every node and the client, a fresh cluster, {@code flock train --resume}. */

@@ -98,6 +98,12 @@ public record Scenario(String name, List<NodeSpec> nodes, Config job, List<Event
          */
         record FullRestart() implements Fault {}
 
+        /**
+         * Not a fault but an operation under faults: {@code flock switch <to>} from a client
+         * process switches the running job's strategy (ps-bsp, ps-ssp, ps-asp, ring, tree).
+         */
+        record Switch(io.flock.actors.api.Strategy to) implements Fault {}
+
         /** A fault on TCP traffic between processes (needs the nodes behind proxies). */
         sealed interface NetworkFault extends Fault {}
 

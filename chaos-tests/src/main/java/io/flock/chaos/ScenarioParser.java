@@ -48,7 +48,7 @@ public final class ScenarioParser {
     }
 
     private static final List<String> FAULTS = List.of("kill", "pause", "leave", "add-node", "restart", "full-restart",
-            "partition", "heal", "latency", "bandwidth", "drop");
+            "partition", "heal", "latency", "bandwidth", "drop", "switch");
     private static final List<String> TRIGGERS = List.of("at-step", "at-seconds", "after-steps");
 
     private ScenarioParser() {}
@@ -127,6 +127,10 @@ public final class ScenarioParser {
             case "add-node" -> new Scenario.Fault.AddNode(node(e, key));
             case "restart" -> new Scenario.Fault.Restart(target(e, "node", key));
             case "full-restart" -> new Scenario.Fault.FullRestart();
+            case "switch" -> {
+                required(e, "to", key + ".to");
+                yield new Scenario.Fault.Switch(io.flock.actors.api.Strategy.parse(e.getString("to")));
+            }
             case "partition" -> new Scenario.Fault.Partition(sides(e, key), optionalDuration(e));
             case "heal" -> new Scenario.Fault.Heal();
             case "latency" -> new Scenario.Fault.Latency(target(e, "from", key), target(e, "to", key),

@@ -113,6 +113,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** A worker's answer to a link probe ({@link Worker.Echo}) of {@code bytes} sent at {@code sentNanos}. */
     public record Echoed(String jobId, long bytes, long sentNanos) implements Command {}
 
+    /** Periodic: has the active job committed a step lately? (see {@code flock.coordinator.stall-timeout}) */
+    private record CheckProgress(String jobId) implements Command {}
+
     /** The outcome of a switch the auto policy asked for. */
     private record AutoSwitched(SwitchResult result) implements Command {}
 
@@ -157,6 +160,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final Executor blocking;
     private final Duration evaluationTimeout;
     private final AutoStrategy.Settings autoSettings;
+    private final Duration stallTimeout;
     private final Duration checkpointTimeout;
     private final CheckpointStore checkpoints;
     private final ActorRef<ParameterShard.Reply> shardReplies;
@@ -174,6 +178,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         var config = context.getSystem().settings().config();
         this.evaluationTimeout = config.getDuration("flock.coordinator.evaluation-timeout");
         this.autoSettings = AutoStrategy.Settings.fromConfig(config);
+        this.stallTimeout = config.getDuration("flock.coordinator.stall-timeout");
         this.checkpointTimeout = config.getDuration("flock.checkpoint.timeout");
         this.checkpoints = new CheckpointStore(java.nio.file.Path.of(config.getString("flock.checkpoint.dir")),
                 config.getInt("flock.checkpoint.keep"));
@@ -212,6 +217,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(MemberReady.class, this::onMemberReady)
                 .onMessage(CollectiveFailed.class, this::onCollectiveFailed)
                 .onMessage(Echoed.class, this::onEchoed)
+                .onMessage(CheckProgress.class, this::onCheckProgress)
                 .onMessage(AutoSwitched.class, this::onAutoSwitched)
                 .build();
     }
@@ -232,6 +238,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** Loads the dataset, builds the model and finds the checkpoint to resume from, off the actor thread. */
     private void prepare(JobRun run) {
         active = run;
+        watchProgress(run);
         context.pipeToSelf(CompletableFuture.supplyAsync(() -> startingState(run), blocking),
                 (prepared, error) -> prepared != null ? prepared : Prepared.failed(run, unwrap(error)));
     }
@@ -422,6 +429,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         run.workers = new ArrayList<>(run.strategy.collective() ? run.forming : chooseWorkers(run));
         run.membershipEpoch++;
         run.phase = JobRun.Phase.RUNNING;
+        run.phaseSinceNanos = System.nanoTime();
         run.paused = false;
         if (run.strategy.appliesOnArrival()) reportWholeBelow(run, from);
         // Steps before `from` are applied everywhere; an adopted job reports from there on (under
@@ -674,6 +682,32 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             if (last) run.phase = JobRun.Phase.FINISHING;
             else if (run.auto != null && run.auto.due(ev.step())) evaluateAuto(run, ev.step());
         }
+        return this;
+    }
+
+    private void watchProgress(JobRun run) {
+        if (!stallTimeout.isZero()) {
+            context.scheduleOnce(stallTimeout.dividedBy(3), context.getSelf(), new CheckProgress(run.id()));
+        }
+    }
+
+    /**
+     * A running job that committed no step for {@code stall-timeout} is re-synced as after a
+     * membership change. Artery delivers at most once: a message lost with a broken connection (a
+     * step report, a re-sync answer) that no retry covers would otherwise stall the job forever
+     * while every node stays reachable. Pushes and backups have their own retries; this is the net.
+     */
+    private Behavior<Command> onCheckProgress(CheckProgress check) {
+        JobRun run = active;
+        if (run == null || !run.id().equals(check.jobId())) return this;
+        long idle = System.nanoTime() - Math.max(run.lastStepNanos, run.phaseSinceNanos);
+        if (run.phase == JobRun.Phase.RUNNING && run.switching == null && idle > stallTimeout.toNanos()) {
+            context.getLog().warn("job {}: no step committed for {} s (at step {}); re-syncing", run.id(),
+                    idle / 1_000_000_000, run.nextStepToReport);
+            run.phaseSinceNanos = System.nanoTime();
+            assignWorkers();
+        }
+        watchProgress(run);
         return this;
     }
 

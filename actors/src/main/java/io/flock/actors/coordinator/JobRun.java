@@ -115,6 +115,8 @@ final class JobRun {
     final List<ActorRef<?>> audits = new ArrayList<>();
     long startNanos;
     long lastStepNanos;
+    /** When the job (re)started running: a stall is measured from the later of this and the last step. */
+    long phaseSinceNanos = System.nanoTime();
     double lastLoss = Double.NaN;
     double lastAccuracy = Double.NaN;
     private final Map<Long, StepAgg> steps = new HashMap<>();

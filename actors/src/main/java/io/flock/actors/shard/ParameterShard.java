@@ -142,6 +142,13 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
 
     private record FindHostsAgain() implements Command {}
 
+    private record BackupStalled(long version) implements Command {}
+
+    private static final Object BACKUP_STALL_KEY = "backup-stall";
+
+    /** How long a backup may lag a version before it is replaced (see {@link #onBackupStalled}). */
+    private static final java.time.Duration BACKUP_STALL = java.time.Duration.ofSeconds(10);
+
     /** Replies of a shard. */
     public sealed interface Reply extends FlockMessage {
         String jobId();
@@ -273,6 +280,7 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
                 .onMessage(SspBackupAck.class, this::onSspBackupAck)
                 .onMessage(Release.class, this::onRelease)
                 .onMessage(Seed.class, this::onSeed)
+                .onMessage(BackupStalled.class, this::onBackupStalled)
                 .onAnyMessage(this::onWork)
                 .build();
     }
@@ -515,7 +523,31 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
             FlockMetrics.get(context.getSystem()).metrics().recordStaleness(Math.max(0, current - push.step()));
         }
         if (outcome != BspShardState.Outcome.DUPLICATE && backup != null) backup.tell(new ShardBackup.Replicate(push));
-        if (outcome == BspShardState.Outcome.APPLIED) answerWaitingPulls();
+        if (outcome == BspShardState.Outcome.APPLIED) {
+            answerWaitingPulls();
+            if (backup != null && !timers.isTimerActive(BACKUP_STALL_KEY)) {
+                timers.startSingleTimer(BACKUP_STALL_KEY, new BackupStalled(state.version()), BACKUP_STALL);
+            }
+        }
+    }
+
+    /**
+     * The backup has not acknowledged {@code version} in {@link #BACKUP_STALL}: Artery delivers at
+     * most once, so a replicated gradient may have been lost with a broken connection (the backup
+     * would then never reach the version and pulls would wait forever). Place a fresh backup from
+     * the current state; the old one is dropped once the new one exists.
+     */
+    private Behavior<Command> onBackupStalled(BackupStalled stalled) {
+        if (mode != Mode.READY || backup == null || backupVersion >= stalled.version()) {
+            if (mode == Mode.READY && backup != null && backupVersion < state.version()) {
+                timers.startSingleTimer(BACKUP_STALL_KEY, new BackupStalled(state.version()), BACKUP_STALL);
+            }
+            return this;
+        }
+        context.getLog().warn("{}: backup acknowledged version {} but not {} within {} s; placing a fresh one from "
+                + "the current state", entityId, backupVersion, stalled.version(), BACKUP_STALL.toSeconds());
+        placeBackup();
+        return this;
     }
 
     /** The newest version that is safe to hand out: applied here and, with a backup, there too. */

@@ -168,6 +168,10 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     /** Collective: the all-reduce of {@link #step} in flight, with the report to send once it is applied. */
     private CollectiveSession session;
     private Coordinator.StepDone pendingReport;
+    /** PS-BSP: the pushes of the last step computed, sent again if the next step's pulls stall. */
+    private record SentPush(int shard, ParameterShard.Push push) {}
+
+    private final List<SentPush> lastPushes = new ArrayList<>();
     /** Collective: where the data plane writes each step's mean (see startCollectiveStep). */
     private INDArray meanBuffer;
     /** Collective, while assembling the replica from the shards. */
@@ -334,11 +338,18 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         for (int s = 0; s < shards.length; s++) {
             if (!pulled[s]) shards[s].tell(new ParameterShard.Pull(assignment.jobId(), step, pullRequest, shardReplies));
         }
+        // Artery delivers at most once: a push lost with a broken connection would stall the step
+        // forever. Shards drop gradients they already hold, so sending last step's again is safe.
+        for (int s = 0; s < lastPushes.size(); s++) {
+            ParameterShard.Push p = lastPushes.get(s).push();
+            if (p.step() == step - 1 && !pulled[lastPushes.get(s).shard()]) shards[lastPushes.get(s).shard()].tell(p);
+        }
         timers.startSingleTimer(new RetryPulls(step), PULL_RETRY);
         return this;
     }
 
     private void computeAndPush() {
+        lastPushes.clear();
         long[] bounds = assignment.shardBounds();
         long started = System.nanoTime();
         int count = (plan.microBatches() - assignment.rank() + assignment.workers() - 1) / assignment.workers();
@@ -350,7 +361,9 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                 // A view, not a copy: nobody writes the gradient after this point; a local shard
                 // reads it in place and the wire serializer copies views it sends.
                 INDArray slice = g.gradient().get(NDArrayIndex.interval(bounds[s], bounds[s + 1]));
-                shards[s].tell(new ParameterShard.Push(assignment.jobId(), step, m, slice));
+                ParameterShard.Push push = new ParameterShard.Push(assignment.jobId(), step, m, slice);
+                shards[s].tell(push);
+                lastPushes.add(new SentPush(s, push));
             }
             mine[i] = m;
             losses[i] = g.loss();
@@ -610,6 +623,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             session = null;
             gathering = null;
             ssp = null;
+            lastPushes.clear();
         }
         return this;
     }
