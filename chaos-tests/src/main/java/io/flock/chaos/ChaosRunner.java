@@ -63,12 +63,14 @@ public final class ChaosRunner {
         Driver driver;
         int exit;
         List<RunReport.NodeRecord> nodes;
+        java.util.Map<String, Path> logs = new java.util.LinkedHashMap<>();
         try (ChaosCluster cluster = ChaosCluster.start(here, scenario.nodes(), Duration.ofSeconds(90), origin)) {
             timeline.add(new RunReport.TimelineEntry(seconds(origin), "cluster Up: " + scenario.nodes().size() + " nodes"
                     + (here.proxied() ? " behind proxies" : "")));
             driver = new Driver(scenario, cluster, jobFile, origin);
             exit = driver.drive();
             nodes = nodeRecords(cluster, origin);
+            cluster.incarnations().forEach(n -> logs.put(n.name() + (n.incarnation() == 1 ? "" : " #" + n.incarnation()), n.log()));
             checks.add(new RunReport.Check("every fault fired before the job ended", driver.pending.isEmpty(),
                     "not fired: " + driver.pending.stream().map(e -> e.at() + " " + e.fault()).toList()));
             cluster.network().ifPresent(n -> checks.add(new RunReport.Check("every proxied connection attributed",
@@ -102,7 +104,8 @@ public final class ChaosRunner {
                         + " (" + n.harnessState() + ")")));
         timeline.sort(Comparator.comparingDouble(t -> Double.isNaN(t.seconds()) ? Double.MAX_VALUE : t.seconds()));
         steps.sort(Comparator.comparingDouble(TrainProcess.StepAt::seconds));
-        RunReport report = Recovery.report(scenario.name(), checks, driver.fired, timeline, steps, nodes, restores);
+        RunReport report = Recovery.report(scenario.name(), checks, driver.fired, timeline, steps, nodes, restores,
+                HostLoad.notes(logs));
         ReportWriter.write(report, dir);
         return report;
     }

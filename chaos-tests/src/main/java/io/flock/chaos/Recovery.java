@@ -14,12 +14,12 @@ final class Recovery {
 
     static RunReport report(String scenario, List<RunReport.Check> checks, List<ChaosRunner.FaultAt> faults,
             List<RunReport.TimelineEntry> timeline, List<TrainProcess.StepAt> steps) {
-        return report(scenario, checks, faults, timeline, steps, List.of(), List.of());
+        return report(scenario, checks, faults, timeline, steps, List.of(), List.of(), List.of());
     }
 
     static RunReport report(String scenario, List<RunReport.Check> checks, List<ChaosRunner.FaultAt> faults,
             List<RunReport.TimelineEntry> timeline, List<TrainProcess.StepAt> steps, List<RunReport.NodeRecord> nodes,
-            List<TrainProcess.RestoredAt> restores) {
+            List<TrainProcess.RestoredAt> restores, List<String> notes) {
         double end = steps.isEmpty() ? 0 : steps.get(steps.size() - 1).seconds();
         List<RunReport.FaultRecord> records = new java.util.ArrayList<>();
         for (int i = 0; i < faults.size(); i++) {
@@ -35,7 +35,7 @@ final class Recovery {
             records.add(new RunReport.FaultRecord(at, faults.get(i).description(), nextStep(steps, at) - at,
                     gap[1] - at, gap[0], faults.get(i).followUp()));
         }
-        return new RunReport(scenario, checks, records, timeline, steps, throughput(steps, records), nodes, restores);
+        return new RunReport(scenario, checks, records, timeline, steps, throughput(steps, records), nodes, restores, notes);
     }
 
     /** Time of the first step committed after {@code at}; NaN when none was. */

@@ -47,6 +47,10 @@ public final class ReportWriter {
                 .append(n.pid()).append(" | ").append(n.harnessState()).append(" | ")
                 .append(n.exitCode() == RunReport.NodeRecord.RUNNING_AT_END ? "running at the end" : n.exitCode())
                 .append(" | ").append(RunReport.num(n.exitSeconds())).append(" |\n"));
+        if (!r.notes().isEmpty()) {
+            b.append("\n## Notes\n\n");
+            r.notes().forEach(n -> b.append("- ").append(n).append('\n'));
+        }
         b.append("\n## Timeline\n\n");
         r.timeline().forEach(t -> b.append("- ").append(RunReport.num(t.seconds())).append(" s: ").append(t.what()).append('\n'));
         b.append("\n![step rate](step-rate.svg)\n");
@@ -72,6 +76,7 @@ public final class ReportWriter {
                 + "],\n  \"restores\": [" + list(r.restores().stream().map(x -> "{\"seconds\": " + n(x.seconds())
                         + ", \"step\": " + x.step() + ", \"path\": " + str(x.path()) + ", \"rejected\": " + x.rejected()
                         + "}").toList())
+                + "],\n  \"notes\": [" + list(r.notes().stream().map(ReportWriter::str).toList())
                 + "],\n  \"timeline\": [" + list(r.timeline().stream().map(t -> "{\"seconds\": " + n(t.seconds())
                         + ", \"what\": " + str(t.what()) + "}").toList())
                 + "],\n  \"steps\": [" + r.steps().stream().map(s -> "[" + s.step() + ", " + n(s.seconds()) + "]")

@@ -17,10 +17,11 @@ import java.util.stream.Collectors;
  * @param throughput  steps per second before the first fault, from it until the last recovered, after
  * @param nodes       every node process of the run and how it ended
  * @param restores    where a resumed job restarted from ({@code flock train --resume})
+ * @param notes       observations that help read a failure but are no guarantee, e.g. an overloaded host
  */
 public record RunReport(String scenario, List<Check> checks, List<FaultRecord> faults, List<TimelineEntry> timeline,
         List<TrainProcess.StepAt> steps, Throughput throughput, List<NodeRecord> nodes,
-        List<TrainProcess.RestoredAt> restores) {
+        List<TrainProcess.RestoredAt> restores, List<String> notes) {
 
     /**
      * A node process (one incarnation) as the run ended.

@@ -42,6 +42,23 @@ class RecoveryTest {
     }
 
     @Test
+    void hostLoad_delayedHeartbeats_giveOneNoteWithTheLongest(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path n1 = dir.resolve("n1.log");
+        java.nio.file.Path n2 = dir.resolve("n2.log");
+        java.nio.file.Files.writeString(n1, "WARN ClusterHeartbeat - Scheduled sending of heartbeat was delayed. "
+                + "Previous heartbeat was sent [1231] ms ago, expected interval is [500] ms.\n");
+        java.nio.file.Files.writeString(n2, "WARN ClusterHeartbeat - Previous heartbeat was sent [12433] ms ago\n"
+                + "WARN ClusterHeartbeat - Previous heartbeat was sent [1064] ms ago\n");
+
+        List<String> notes = HostLoad.notes(new java.util.LinkedHashMap<>(java.util.Map.of("n1", n1, "n2", n2)));
+
+        assertEquals(1, notes.size());
+        assertTrue(notes.get(0).contains("3 delayed heartbeat(s)") && notes.get(0).contains("12.4 s (n2)"), notes.get(0));
+        assertTrue(HostLoad.notes(java.util.Map.of("n1", dir.resolve("missing.log"))).isEmpty());
+    }
+
+    @Test
     void report_noFaults_onlyBefore() {
         RunReport r = Recovery.report("x", List.of(), List.of(), List.of(), steps());
         assertTrue(Double.isNaN(r.throughput().during()) && Double.isNaN(r.throughput().after()));

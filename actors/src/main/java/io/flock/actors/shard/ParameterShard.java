@@ -458,7 +458,12 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
         context.getLog().warn("{}: recovered version {} from the backup at {}", entityId, state.version(),
                 msg.backup().path().address());
         if (msg.backup().path().address().hasLocalScope()) {
-            placeBackup(); // the backup shares our node now: put a new one elsewhere
+            // The backup shares our node now: put a new one elsewhere, then stop this one
+            // (onBackupReady drops `backup`). Left running, it stayed at this version and a later
+            // recovery of this shard could adopt it: the chaos rolling restart rewound a shard from
+            // step 211 to 32 that way.
+            backup = msg.backup();
+            placeBackup();
         } else {
             backup = msg.backup();
             backupVersion = state.version();
