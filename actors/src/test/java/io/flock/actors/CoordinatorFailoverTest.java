@@ -39,7 +39,7 @@ class CoordinatorFailoverTest {
         cluster.addNode(1, true);
         cluster.addNode(1, true);
         List<TrainingEvent> events = new CopyOnWriteArrayList<>();
-        TestJobs.paceCollective(cluster, strategy);
+        TestJobs.pace(cluster);
         JobHandle handle = TestJobs.submitUntil(cluster, 1, TestJobs.job("failover", STEPS, 1, 3, 4, strategy), 15,
                 events);
         cluster.crash(0);

@@ -38,7 +38,7 @@ class ElasticWorkersTest {
     void workerNodeCrashesMidRun_survivorsTakeOverItsMicroBatches(Strategy strategy) throws Exception {
         cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
         cluster.addNode(1, false);
-        TestJobs.paceCollective(cluster, strategy);
+        TestJobs.pace(cluster);
         var result = TestJobs.submitUntil(cluster, 0, TestJobs.job("crash", STEPS, 1, 3, 4, strategy), 15, events);
         cluster.crash(2);
 
@@ -52,7 +52,7 @@ class ElasticWorkersTest {
     @EnumSource(value = Strategy.class, names = {"PS_BSP", "RING"})
     void nodeJoinsMidRun_takesPartFromTheNextBoundary(Strategy strategy) throws Exception {
         cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
-        TestJobs.paceCollective(cluster, strategy);
+        TestJobs.pace(cluster);
         var result = TestJobs.submitUntil(cluster, 0, TestJobs.job("join", STEPS, 1, 3, 4, strategy), 20, events);
         cluster.addNode(1, false);
 
@@ -67,7 +67,7 @@ class ElasticWorkersTest {
     void nodeLeavesGracefullyMidRun_jobGoesOnWithoutIt(Strategy strategy) throws Exception {
         cluster = LocalCluster.start(2, 1, ConfigFactory.empty());
         cluster.addNode(1, false);
-        TestJobs.paceCollective(cluster, strategy);
+        TestJobs.pace(cluster);
         var result = TestJobs.submitUntil(cluster, 0, TestJobs.job("leave", STEPS, 1, 3, 4, strategy), 30, events);
         cluster.leave(2);
 

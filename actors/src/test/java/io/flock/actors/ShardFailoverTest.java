@@ -38,6 +38,7 @@ class ShardFailoverTest {
         cluster = LocalCluster.start(3, 1, ConfigFactory.empty());
         List<TrainingEvent> events = new CopyOnWriteArrayList<>();
         String jobId = "shard-" + departure.name().toLowerCase();
+        TestJobs.pace(cluster);
         JobHandle handle = TestJobs.submitUntil(cluster, 0, TestJobs.job(jobId, STEPS, 1, 3, 6), 15, events);
         int node = cluster.nodeHostingShards();
         assertTrue(node > 0, "a node other than the coordinator's hosts shard primaries");

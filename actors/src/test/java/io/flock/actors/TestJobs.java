@@ -141,12 +141,11 @@ final class TestJobs {
     }
 
     /**
-     * Under ring/tree a 60-step test job takes well under a second, too short for a node to
-     * join or be noticed gone mid-run: a per-step delay on every worker paces it like the PS runs.
+     * A 60-step test job can take under a second (OpenBLAS pinned to one thread, ring on the data
+     * plane): too short for a node to join or be noticed gone mid-run. A per-step delay on every
+     * worker paces it, so the fault lands while the job trains.
      */
-    static void paceCollective(io.flock.actors.api.LocalCluster cluster, io.flock.actors.api.Strategy strategy)
-            throws Exception {
-        if (!strategy.collective()) return;
+    static void pace(io.flock.actors.api.LocalCluster cluster) throws Exception {
         for (int i = 0; i < cluster.nodes().size(); i++) {
             workerOn(cluster, i).tell(new io.flock.actors.worker.Worker.SetStepDelay(java.time.Duration.ofMillis(150)));
         }
