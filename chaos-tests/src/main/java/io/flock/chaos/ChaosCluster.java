@@ -393,6 +393,8 @@ public final class ChaosCluster implements AutoCloseable {
         closed = true;
         List<String> survivors = destroyAll();
         if (network != null) {
+            network.forwardedBytes().forEach((link, bytes) ->
+                    networkLog.printf("%9.3f forwarded %s: %.1f MB%n", seconds(), link, bytes / 1e6));
             network.close();
             networkLog.close();
         }

@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -59,18 +61,19 @@ public final class ChaosRunner {
         ChaosCluster.Launch here = launch.withRunDir(dir).withProxies(launch.proxied() || scenario.needsNetwork());
         List<RunReport.Check> checks = new ArrayList<>();
         List<RunReport.TimelineEntry> timeline = new ArrayList<>();
+        Map<String, Path> logs = new LinkedHashMap<>();
         long origin = System.nanoTime();
         Driver driver;
         int exit;
         List<RunReport.NodeRecord> nodes;
-        java.util.Map<String, Path> logs = new java.util.LinkedHashMap<>();
         try (ChaosCluster cluster = ChaosCluster.start(here, scenario.nodes(), Duration.ofSeconds(90), origin)) {
             timeline.add(new RunReport.TimelineEntry(seconds(origin), "cluster Up: " + scenario.nodes().size() + " nodes"
                     + (here.proxied() ? " behind proxies" : "")));
             driver = new Driver(scenario, cluster, jobFile, origin);
             exit = driver.drive();
             nodes = nodeRecords(cluster, origin);
-            cluster.incarnations().forEach(n -> logs.put(n.name() + (n.incarnation() == 1 ? "" : " #" + n.incarnation()), n.log()));
+            cluster.incarnations().stream().filter(n -> !driver.paused.contains(n.name())) // frozen on purpose
+                    .forEach(n -> logs.put(n.name() + (n.incarnation() == 1 ? "" : " #" + n.incarnation()), n.log()));
             checks.add(new RunReport.Check("every fault fired before the job ended", driver.pending.isEmpty(),
                     "not fired: " + driver.pending.stream().map(e -> e.at() + " " + e.fault()).toList()));
             cluster.network().ifPresent(n -> checks.add(new RunReport.Check("every proxied connection attributed",
@@ -80,20 +83,39 @@ public final class ChaosRunner {
             checks.add(new RunReport.Check("every process reaped", cluster.leftovers().isEmpty(),
                     "left alive: " + cluster.leftovers()));
         }
-        TrainProcess train = driver.train;
-        checks.add(0, new RunReport.Check("job completed", exit == 0, (exit == TrainProcess.TIMED_OUT
-                ? "flock train did not end within the scenario's timeout of " + scenario.timeout().toSeconds() + " s (last step "
-                        + driver.lastStep() + ")" : "flock train exited with " + exit)
-                + (exit == 0 ? "" : ":\n" + Processes.tail(train.log(), 15))));
-        if (exit == 0) checks.add(1, referenceCheck(job, train.finalParams()));
+        checks.add(0, completion(exit, scenario, driver));
+        if (exit == 0) checks.add(1, referenceCheck(job, driver.train.finalParams()));
         List<TrainProcess.StepAt> steps = new ArrayList<>();
         List<TrainProcess.RestoredAt> restores = new ArrayList<>();
         for (TrainProcess t : driver.trains) {
             steps.addAll(t.steps());
             restores.addAll(t.restores());
-            t.memberships().forEach(m -> timeline.add(new RunReport.TimelineEntry(m.seconds(), "membership epoch "
-                    + m.epoch() + ": " + m.workers() + " worker(s), from step " + m.fromStep())));
         }
+        steps.sort(Comparator.comparingDouble(TrainProcess.StepAt::seconds));
+        timeline.addAll(timeline(driver, nodes, restores));
+        timeline.sort(Comparator.comparingDouble(t -> Double.isNaN(t.seconds()) ? Double.MAX_VALUE : t.seconds()));
+        RunReport report = Recovery.report(scenario.name(), checks, driver.fired, timeline, steps, nodes, restores,
+                HostLoad.notes(logs));
+        ReportWriter.write(report, dir);
+        return report;
+    }
+
+    /** Whether the (last) flock train process ended with 0, and if not, why, with the end of its log. */
+    private static RunReport.Check completion(int exit, Scenario scenario, Driver driver) {
+        String what = exit == TrainProcess.TIMED_OUT
+                ? "flock train did not end within the scenario's timeout of " + scenario.timeout().toSeconds()
+                        + " s (last step " + driver.lastStep() + ")"
+                : "flock train exited with " + exit;
+        return new RunReport.Check("job completed", exit == 0,
+                what + (exit == 0 ? "" : ":\n" + Processes.tail(driver.train.log(), 15)));
+    }
+
+    /** Membership changes, restores, faults and node exits, unsorted. */
+    private static List<RunReport.TimelineEntry> timeline(Driver driver, List<RunReport.NodeRecord> nodes,
+            List<TrainProcess.RestoredAt> restores) {
+        List<RunReport.TimelineEntry> timeline = new ArrayList<>();
+        driver.trains.forEach(t -> t.memberships().forEach(m -> timeline.add(new RunReport.TimelineEntry(m.seconds(),
+                "membership epoch " + m.epoch() + ": " + m.workers() + " worker(s), from step " + m.fromStep()))));
         restores.forEach(r -> timeline.add(new RunReport.TimelineEntry(r.seconds(), r.path().equals("-")
                 ? "no usable checkpoint: the resumed job starts from step 0"
                 : "restored from " + r.path() + " (after step " + r.step() + ", " + r.rejected() + " newer file(s) skipped)")));
@@ -102,12 +124,7 @@ public final class ChaosRunner {
         nodes.stream().filter(n -> n.exitCode() != RunReport.NodeRecord.RUNNING_AT_END).forEach(n -> timeline.add(
                 new RunReport.TimelineEntry(n.exitSeconds(), n.name() + " (pid " + n.pid() + ") exited with " + n.exitCode()
                         + " (" + n.harnessState() + ")")));
-        timeline.sort(Comparator.comparingDouble(t -> Double.isNaN(t.seconds()) ? Double.MAX_VALUE : t.seconds()));
-        steps.sort(Comparator.comparingDouble(TrainProcess.StepAt::seconds));
-        RunReport report = Recovery.report(scenario.name(), checks, driver.fired, timeline, steps, nodes, restores,
-                HostLoad.notes(logs));
-        ReportWriter.write(report, dir);
-        return report;
+        return timeline;
     }
 
     /**
@@ -139,6 +156,8 @@ public final class ChaosRunner {
         private int switches;
         private final List<FaultAt> fired = new ArrayList<>();
         private final List<TrainProcess> trains = new ArrayList<>();
+        /** Nodes the scenario froze with SIGSTOP: their own delayed heartbeats say nothing about the host. */
+        private final Set<String> paused = new HashSet<>();
         private TrainProcess train;
         /** The step committed when the previous fault was done (for {@link Scenario.Trigger.AfterSteps}). */
         private long stepAtLastFault = -1;
@@ -210,6 +229,7 @@ public final class ChaosRunner {
             if (fault instanceof Scenario.Fault.Pause p) {
                 String n = node(p.target());
                 cluster.pause(n);
+                paused.add(n);
                 followUps.add(new FollowUp(System.nanoTime() + p.duration().toNanos(), "SIGCONT " + n, () -> cluster.resume(n)));
                 return "SIGSTOP " + n + " for " + p.duration().toMillis() / 1000.0 + " s";
             }
