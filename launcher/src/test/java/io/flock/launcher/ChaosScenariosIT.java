@@ -201,17 +201,17 @@ class ChaosScenariosIT {
     }
 
     /**
-     * Runtime strategy switches from a client process (flock switch) under a worker crash: ps-bsp,
-     * then ring from step 60, a worker node killed while the ring trains, back to ps-bsp; the BSP
-     * family is deterministic, so the run still ends on the fault-free reference.
+     * A runtime strategy switch from a client process (flock switch) and a crash under the new
+     * strategy: ps-bsp, ring from step 60, then a worker node killed while the ring trains (the
+     * view re-forms and rolls forward). The BSP family is deterministic, so the run still ends on
+     * the fault-free reference; the final evaluation checks the applied-step log rank 0 seeded.
      */
     @Test
-    void switchToRing_killWorkerUnderRing_switchBack_jobEndsOnReferenceTrajectory() throws Exception {
-        RunReport report = run(threeNodes("chaos-switch-under-fault", false, 800, "")
+    void switchToRing_thenKillWorkerUnderRing_jobEndsOnReferenceTrajectory() throws Exception {
+        RunReport report = run(threeNodes("chaos-switch-under-fault", false, 600, "")
                 .atStep(60, new Fault.Switch(io.flock.actors.api.Strategy.RING))
-                .afterSteps(50, new Fault.Kill(Target.node("n3")))
-                .afterSteps(100, new Fault.Switch(io.flock.actors.api.Strategy.PS_BSP)).build());
+                .afterSteps(40, new Fault.Kill(Target.node("n3"))).build());
         assertTrue(report.faults().get(0).description().contains("runs ring from step"), report.faults().toString());
-        assertTrue(report.faults().get(2).description().contains("runs ps-bsp from step"), report.faults().toString());
+        assertRecovered(report);
     }
 }

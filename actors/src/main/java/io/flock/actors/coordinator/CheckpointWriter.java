@@ -37,6 +37,7 @@ final class CheckpointWriter extends AbstractBehavior<CheckpointWriter.Msg> {
     private final Duration timeout;
     private final ActorRef<ParameterShard.Reply> self;
     private ShardGather gather;
+    private long lead = 1;
 
     private CheckpointWriter(ActorContext<Msg> ctx, Assignment layout, long version, CheckpointStore store,
             ActorRef<Coordinator.Command> coordinator, ActorRef<CheckpointResult> requester, Duration timeout) {
@@ -79,7 +80,11 @@ final class CheckpointWriter extends AbstractBehavior<CheckpointWriter.Msg> {
     private Behavior<Msg> onShard(FromShard msg) {
         if (!(msg.reply() instanceof ParameterShard.Snapshot snap)) return this;
         if (snap.version() > gather.version()) {
-            askAll(snap.version()); // that shard moved on before our request arrived: take the next common version
+            // That shard moved on before our request arrived: aim ahead of it, further each time,
+            // so the request reaches every shard before the version does (a fast job otherwise
+            // outruns it forever and no checkpoint is ever written).
+            askAll(Math.min(layout.totalSteps(), snap.version() + lead));
+            lead *= 2;
             return this;
         }
         ctx.setReceiveTimeout(timeout, new Timeout());

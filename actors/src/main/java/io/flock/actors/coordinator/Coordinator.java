@@ -824,7 +824,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         } else {
             context.getLog().warn("job {}: checkpoint failed: {}", run.id(), r.error());
         }
-        if (done.requester() == null) scheduleCheckpoint(run, r.version());
+        // The next multiple of checkpoint-every still ahead of training (a fast job may be past the next one).
+        if (done.requester() == null) scheduleCheckpoint(run, Math.max(r.version(), run.nextStepToReport + 1));
         return this;
     }
 
