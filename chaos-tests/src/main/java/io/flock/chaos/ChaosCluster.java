@@ -1,6 +1,10 @@
 package io.flock.chaos;
 
+import io.flock.chaos.net.ChaosNetwork;
+import io.flock.chaos.net.LinkProxy;
+import io.flock.chaos.net.SocketOwners;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +19,6 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import io.flock.chaos.net.ChaosNetwork;
-import io.flock.chaos.net.LinkProxy;
-import io.flock.chaos.net.SocketOwners;
 
 /**
  * A Flock cluster of real {@code java -jar flock.jar node} processes on 127.0.0.1, each with its
@@ -118,7 +119,7 @@ public final class ChaosCluster implements AutoCloseable {
     private final long originNanos;
     private final SocketOwners owners;
     private final ChaosNetwork network;
-    private final java.io.PrintWriter networkLog;
+    private final PrintWriter networkLog;
     private int seedPort;
     private boolean closed;
 
@@ -133,7 +134,7 @@ public final class ChaosCluster implements AutoCloseable {
             }
             this.owners = new SocketOwners();
             try {
-                this.networkLog = new java.io.PrintWriter(Files.newBufferedWriter(launch.runDir().resolve("network.log")), true);
+                this.networkLog = new PrintWriter(Files.newBufferedWriter(launch.runDir().resolve("network.log")), true);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -3,8 +3,10 @@ package io.flock.chaos;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 import io.flock.actors.node.ConfigValidator;
 import java.io.File;
 import java.time.Duration;
@@ -149,16 +151,16 @@ public final class ScenarioParser {
     private static List<List<Scenario.Target>> sides(Config e, String key) throws InvalidScenarioException {
         ConfigValue v = required(e, "sides", key + ".sides");
         List<List<Scenario.Target>> sides = new ArrayList<>();
-        if (v.valueType() != com.typesafe.config.ConfigValueType.LIST) {
+        if (v.valueType() != ConfigValueType.LIST) {
             throw new InvalidScenarioException(key + ".sides: expected a list of lists of node names, e.g. [[n3], [n1, n2]]"
                     + ConfigValidator.at(v.origin()));
         }
-        for (ConfigValue side : (com.typesafe.config.ConfigList) v) {
-            if (side.valueType() != com.typesafe.config.ConfigValueType.LIST) {
+        for (ConfigValue side : (ConfigList) v) {
+            if (side.valueType() != ConfigValueType.LIST) {
                 throw new InvalidScenarioException(key + ".sides: each side is a list of node names, e.g. [n3]"
                         + ConfigValidator.at(side.origin()));
             }
-            sides.add(((com.typesafe.config.ConfigList) side).unwrapped().stream()
+            sides.add(((ConfigList) side).unwrapped().stream()
                     .map(name -> new Scenario.Target(String.valueOf(name))).toList());
         }
         return sides;

@@ -5,15 +5,18 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -102,7 +105,7 @@ public final class ChaosNetwork implements AutoCloseable {
         Partition p = new Partition(sides.stream().map(Set::copyOf).toList(), defaultSide);
         partition = p;
         int cut = cutWhere(c -> p.separates(c.source(), c.destination()), "partition");
-        log.accept("partition " + sides.stream().map(s -> new java.util.TreeSet<>(s).toString())
+        log.accept("partition " + sides.stream().map(s -> new TreeSet<>(s).toString())
                 .collect(Collectors.joining(" | ")) + " (others with side " + (defaultSide + 1) + "): cut " + cut);
         return cut;
     }
@@ -145,7 +148,7 @@ public final class ChaosNetwork implements AutoCloseable {
 
     /** Bytes forwarded so far per link, for reports. */
     public Map<Link, Long> forwardedBytes() {
-        Map<Link, Long> m = new TreeMap<>(java.util.Comparator.comparing(Link::toString));
+        Map<Link, Long> m = new TreeMap<>(Comparator.comparing(Link::toString));
         bytes.forEach((l, b) -> m.put(l, b.get()));
         return m;
     }
@@ -214,7 +217,7 @@ public final class ChaosNetwork implements AutoCloseable {
         if (open.remove(c)) log.accept("closed " + c + ": " + why);
     }
 
-    private int cutWhere(java.util.function.Predicate<ProxiedConnection> which, String why) {
+    private int cutWhere(Predicate<ProxiedConnection> which, String why) {
         List<ProxiedConnection> hit = new ArrayList<>();
         for (ProxiedConnection c : open) if (which.test(c)) hit.add(c);
         hit.forEach(c -> c.cut(why));

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,7 +34,7 @@ final class ProxiedConnection {
     private final Socket upstream;
     private final ChaosNetwork network;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final java.util.concurrent.atomic.AtomicInteger pipesDone = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger pipesDone = new AtomicInteger();
     private final Pipe forward;
     private final Pipe backward;
 
@@ -158,7 +160,7 @@ final class ProxiedConnection {
                     if (n == 0) continue;
                     long delay = network.shape(link).delayNanos();
                     room.acquire(n);
-                    queue.put(new Chunk(java.util.Arrays.copyOf(buf, n), System.nanoTime() + delay));
+                    queue.put(new Chunk(Arrays.copyOf(buf, n), System.nanoTime() + delay));
                 }
                 queue.put(new Chunk(null, System.nanoTime() + network.shape(link).delayNanos()));
             } catch (IOException | InterruptedException e) {
