@@ -51,6 +51,7 @@ class StrategySwitchTest {
 
         TestJobs.assertOnReferenceTrajectory(TestJobs.await(handle, events), events, 0, STEPS);
         assertSwitches(List.of(Strategy.PS_BSP, Strategy.RING, Strategy.PS_BSP), List.of(20L, 40L));
+        assertSynchronisedWith(Strategy.PS_BSP, Strategy.RING);
     }
 
     @ParameterizedTest(name = "{0} workers")
@@ -64,6 +65,7 @@ class StrategySwitchTest {
 
         TestJobs.assertOnReferenceTrajectory(TestJobs.await(handle, events), events, 0, STEPS);
         assertSwitches(List.of(Strategy.RING, Strategy.TREE), List.of(30L));
+        assertSynchronisedWith(Strategy.RING, Strategy.TREE);
     }
 
     /**
@@ -86,6 +88,7 @@ class StrategySwitchTest {
         var result = TestJobs.await(handle, events);
         assertEquals(STEPS, result.steps());
         assertSwitches(List.of(Strategy.PS_BSP, Strategy.PS_SSP, Strategy.RING), List.of(20L, 40L));
+        assertSynchronisedWith(Strategy.PS_BSP, Strategy.PS_SSP, Strategy.RING);
         assertTrue(result.finalLoss() < TestJobs.reference(STEPS).firstLoss(), "it trained: " + result.finalLoss());
     }
 
@@ -118,6 +121,24 @@ class StrategySwitchTest {
         assertTrue(r.ok(), "switch to " + to.id() + " refused: " + r.error());
         assertEquals(to, r.strategy());
         assertEquals(step, r.atStep(), "took effect at the requested step");
+    }
+
+    /**
+     * The workers really moved data under each strategy (the events alone would also be there if
+     * a switch only relabelled the job): every node's {@code flock_sync_bytes_total} has bytes
+     * for each of them.
+     */
+    private void assertSynchronisedWith(Strategy... strategies) throws Exception {
+        for (Strategy s : strategies) {
+            double bytes = 0;
+            for (var node : cluster.nodes()) {
+                String page = io.flock.actors.metrics.MetricsScraper.scrape(node.metricsPort().orElseThrow());
+                double v = io.flock.actors.metrics.MetricsScraper.value(page,
+                        "flock_sync_bytes_total{strategy=\"" + s.id() + "\",}");
+                if (!Double.isNaN(v)) bytes += v; // NaN: that node recorded none for s
+            }
+            assertTrue(bytes > 0, "no worker synchronised any bytes under " + s.id());
+        }
     }
 
     private void assertSwitches(List<Strategy> path, List<Long> atSteps) {
