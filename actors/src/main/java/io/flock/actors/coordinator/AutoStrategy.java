@@ -19,19 +19,49 @@ import java.util.Map;
  * {@code evaluateEvery} committed steps hands them to the pure {@link StrategyPolicy}. Plain
  * state owned by the coordinator actor; no messaging here.
  */
-final class AutoStrategy {
+public final class AutoStrategy {
 
-    /** Tuning, from {@code flock.auto}. */
-    record Settings(int evaluateEvery, int window, double stalenessPenalty, StrategyPolicy.Settings policy,
+    /** Tuning, from {@code flock.auto}; the node refuses to start with values out of range. */
+    public record Settings(int evaluateEvery, int window, double stalenessPenalty, StrategyPolicy.Settings policy,
             int[] probeFloats) {
 
-        static Settings fromConfig(com.typesafe.config.Config c) {
+        public Settings {
+            atLeast("evaluate-every", evaluateEvery, 1);
+            atLeast("window", window, 1);
+            atLeast("staleness-penalty", stalenessPenalty, 0);
+            atLeast("min-gain", policy.minGain(), 0);
+            atLeast("consecutive", policy.consecutive(), 1);
+            atLeast("cooldown-steps", policy.cooldownSteps(), 0);
+            atLeast("lead-steps", policy.leadSteps(), 0);
+            if (java.util.Arrays.stream(probeFloats).distinct().count() < 2
+                    || java.util.Arrays.stream(probeFloats).anyMatch(n -> n <= 0)) {
+                throw new IllegalArgumentException("flock.auto.probe-floats needs at least two different positive "
+                        + "sizes (the link fit needs two points), got " + java.util.Arrays.toString(probeFloats));
+            }
+        }
+
+        private static void atLeast(String key, double value, double min) {
+            if (!(value >= min)) {
+                throw new IllegalArgumentException("flock.auto." + key + " must be >= " + (long) min + ", got " + value);
+            }
+        }
+
+        public static Settings fromConfig(com.typesafe.config.Config c) {
             com.typesafe.config.Config a = c.getConfig("flock.auto");
             return new Settings(a.getInt("evaluate-every"), a.getInt("window"), a.getDouble("staleness-penalty"),
                     new StrategyPolicy.Settings(a.getDouble("min-gain"), a.getInt("consecutive"),
                             a.getLong("cooldown-steps"), a.getLong("lead-steps")),
                     a.getIntList("probe-floats").stream().mapToInt(Integer::intValue).toArray());
         }
+    }
+
+    /** {@code flock.coordinator.stall-timeout}: zero (off) or positive. */
+    public static java.time.Duration stallTimeout(com.typesafe.config.Config c) {
+        java.time.Duration d = c.getDuration("flock.coordinator.stall-timeout");
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("flock.coordinator.stall-timeout must be 0 (off) or positive, got " + d);
+        }
+        return d;
     }
 
     private final Settings settings;

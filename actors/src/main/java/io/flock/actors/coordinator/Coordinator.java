@@ -178,7 +178,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         var config = context.getSystem().settings().config();
         this.evaluationTimeout = config.getDuration("flock.coordinator.evaluation-timeout");
         this.autoSettings = AutoStrategy.Settings.fromConfig(config);
-        this.stallTimeout = config.getDuration("flock.coordinator.stall-timeout");
+        this.stallTimeout = AutoStrategy.stallTimeout(config);
         this.checkpointTimeout = config.getDuration("flock.checkpoint.timeout");
         this.checkpoints = new CheckpointStore(java.nio.file.Path.of(config.getString("flock.checkpoint.dir")),
                 config.getInt("flock.checkpoint.keep"));

@@ -114,6 +114,8 @@ public final class ConfigValidator {
             MetricsSettings.fromConfig(config);
             AdminSettings.fromConfig(config);
             DataPlaneSettings.fromConfig(config);
+            io.flock.actors.coordinator.AutoStrategy.Settings.fromConfig(config);
+            io.flock.actors.coordinator.AutoStrategy.stallTimeout(config);
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }

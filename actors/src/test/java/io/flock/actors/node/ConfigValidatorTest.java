@@ -81,6 +81,19 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void autoAndStallSettingsOutOfRange_nameTheKey() throws IOException {
+        var e = invalid("flock.auto.evaluate-every = 0\n");
+        assertTrue(e.getMessage().contains("flock.auto.evaluate-every must be >= 1, got 0"), e.getMessage());
+
+        e = invalid("flock.auto.probe-floats = [1024, 1024]\n");
+        assertTrue(e.getMessage().contains("flock.auto.probe-floats needs at least two different positive sizes"),
+                e.getMessage());
+
+        e = invalid("flock.coordinator.stall-timeout = -5s\n");
+        assertTrue(e.getMessage().contains("flock.coordinator.stall-timeout must be 0 (off) or positive"), e.getMessage());
+    }
+
+    @Test
     void validate_dataPlaneValuesOutOfRange_areNamed() throws IOException {
         var e = invalid("flock.data-plane.chunk-size = 0\n");
         assertTrue(e.getMessage().contains("flock.data-plane.chunk-size must be positive, got 0"), e.getMessage());
