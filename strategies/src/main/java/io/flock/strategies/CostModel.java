@@ -42,6 +42,15 @@ public record CostModel(double stalenessPenalty) {
         };
     }
 
+    /** The strategy predicted fastest (ps-bsp on a tie, as it is the first in declaration order). */
+    public SyncStrategy best(Measurements m) {
+        SyncStrategy best = SyncStrategy.values()[0];
+        for (SyncStrategy s : SyncStrategy.values()) {
+            if (stepSeconds(s, m) < stepSeconds(best, m)) best = s;
+        }
+        return best;
+    }
+
     private static double ring(Measurements m) {
         int n = m.workers();
         return n == 1 ? 0 : 2.0 * m.paramBytes() / m.link().bytesPerSecond() + 2.0 * (n - 1) * m.link().latencySeconds();

@@ -30,10 +30,8 @@ public final class StrategyPolicy {
     }
 
     public StrategyDecision evaluate(Measurements m) {
-        SyncStrategy best = current;
-        for (SyncStrategy s : SyncStrategy.values()) {
-            if (model.stepSeconds(s, m) < model.stepSeconds(best, m)) best = s;
-        }
+        SyncStrategy best = model.best(m);
+        if (model.stepSeconds(best, m) >= model.stepSeconds(current, m)) best = current;
         double now = model.stepSeconds(current, m);
         double gain = (now - model.stepSeconds(best, m)) / now;
         if (best == current || gain < settings.minGain()) {

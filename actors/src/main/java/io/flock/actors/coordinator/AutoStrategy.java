@@ -69,6 +69,7 @@ public final class AutoStrategy {
     private final Map<Integer, Deque<Double>> compute = new HashMap<>();
     private final Deque<double[]> transfers = new ArrayDeque<>();
     private long lastEvaluated = Long.MIN_VALUE / 2;
+    private org.nd4j.linalg.api.ndarray.INDArray[] probes;
 
     AutoStrategy(Settings settings, Strategy initial) {
         this.settings = settings;
@@ -76,8 +77,14 @@ public final class AutoStrategy {
                 toPolicy(initial));
     }
 
-    int[] probeFloats() {
-        return settings.probeFloats();
+    /** The link probes' payloads, one per size, made once: sending does not change them. */
+    org.nd4j.linalg.api.ndarray.INDArray[] probes() {
+        if (probes == null) {
+            probes = java.util.Arrays.stream(settings.probeFloats())
+                    .mapToObj(n -> org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, n))
+                    .toArray(org.nd4j.linalg.api.ndarray.INDArray[]::new);
+        }
+        return probes;
     }
 
     /** A rank's compute time for one step. */
@@ -127,8 +134,7 @@ public final class AutoStrategy {
         CostModel.Measurements m = new CostModel.Measurements(step, perRank, link, paramBytes, shards, microBatches);
         CostModel model = new CostModel(settings.stalenessPenalty());
         StrategyDecision decision = policy.evaluate(m);
-        SyncStrategy best = SyncStrategy.PS_BSP;
-        for (SyncStrategy s : SyncStrategy.values()) if (model.stepSeconds(s, m) < model.stepSeconds(best, m)) best = s;
+        SyncStrategy best = model.best(m);
         String summary = String.format("compute per rank %s s, link %.2g s + %.3g GB/s; predicted %s %.4f s vs %s %.4f s",
                 Arrays.toString(Arrays.stream(perRank).map(x -> Math.round(x * 1e4) / 1e4).toArray()),
                 link.latencySeconds(), link.bytesPerSecond() / 1e9, best.id(), model.stepSeconds(best, m),

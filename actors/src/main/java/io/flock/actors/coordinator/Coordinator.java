@@ -479,8 +479,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 : !ask.strategy().available() || ask.strategy() == Strategy.AUTO
                         ? "strategy " + ask.strategy().id() + " cannot be switched to in this build"
                 : run.switching != null ? "a switch to " + run.switching.target.id() + " is in progress"
-                : !switchable(run.strategy, ask.strategy())
-                        ? "switching from " + run.strategy.id() + " to " + ask.strategy().id() + " is not supported"
                 : run.phase != JobRun.Phase.RUNNING ? "job " + run.id() + " is " + run.phase.name().toLowerCase()
                         + ", not running; try again" : null;
         if (refused != null) {
@@ -498,11 +496,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             run.workers.forEach(w -> w.tell(new Worker.Hold(run.id(), run.membershipEpoch)));
         }
         return this;
-    }
-
-    /** Pairs this build can switch between: any two of ps-bsp, ps-ssp, ps-asp, ring and tree. */
-    private static boolean switchable(Strategy from, Strategy to) {
-        return from != Strategy.AUTO && to != Strategy.AUTO && from.available() && to.available();
     }
 
     private Behavior<Command> onHeld(Held held) {
@@ -720,9 +713,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
      */
     private void evaluateAuto(JobRun run, long step) {
         for (ActorRef<Worker.Command> w : run.workers) {
-            for (int floats : run.auto.probeFloats()) {
-                w.tell(new Worker.Echo(run.id(), Nd4j.zeros(DataType.FLOAT, floats), System.nanoTime(),
-                        context.getSelf()));
+            for (INDArray probe : run.auto.probes()) {
+                w.tell(new Worker.Echo(run.id(), probe, System.nanoTime(), context.getSelf()));
             }
         }
         if (run.phase != JobRun.Phase.RUNNING || run.switching != null) return;
