@@ -172,6 +172,8 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     private record SentPush(int shard, ParameterShard.Push push) {}
 
     private final List<SentPush> lastPushes = new ArrayList<>();
+    /** Collective: the view's peers, parsed from the assignment (null until first needed). */
+    private List<InetSocketAddress> members;
     /** Collective: where the data plane writes each step's mean (see startCollectiveStep). */
     private INDArray meanBuffer;
     /** Collective, while assembling the replica from the shards. */
@@ -238,6 +240,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         session = null;
         gathering = null;
         meanBuffer = null;
+        members = null;
         if (newJob) {
             replica = null;
             try {
@@ -448,14 +451,12 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         if (delayCollectiveStep(t)) return;
         Assignment a = assignment;
         MicroBatchBlocks blocks = new MicroBatchBlocks(a.workers(), plan.microBatches());
-        List<InetSocketAddress> members = new ArrayList<>();
-        for (String peer : a.peers()) members.add(parse(peer));
         long n = replica.params().length();
         // One result vector per view, reused every step (a fresh one costs about as much as moving
         // it); a new view gets a new one, so an aborted collective can never write into a live one.
         if (meanBuffer == null) meanBuffer = Nd4j.create(DataType.FLOAT, n);
         CollectiveSession s = DataPlane.get(context.getSystem()).open(new CollectiveSpec(a.jobId(), a.epoch(), t,
-                a.strategy() == Strategy.TREE ? CollectiveSpec.Kind.TREE : CollectiveSpec.Kind.RING, members,
+                a.strategy() == Strategy.TREE ? CollectiveSpec.Kind.TREE : CollectiveSpec.Kind.RING, members(a),
                 a.rank(), n, plan.microBatches(), DataPlane.get(context.getSystem()).settings().chunkSizeFor(n)),
                 meanBuffer);
         session = s;
@@ -534,6 +535,15 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
         }
         seed(ask.replyTo());
         return this;
+    }
+
+    /** The view's data-plane addresses by rank, parsed once per assignment (not every step). */
+    private List<InetSocketAddress> members(Assignment a) {
+        if (members == null) {
+            members = new ArrayList<>();
+            for (String peer : a.peers()) members.add(parse(peer));
+        }
+        return members;
     }
 
     private static InetSocketAddress parse(String hostPort) {
