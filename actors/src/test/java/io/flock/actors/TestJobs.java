@@ -127,7 +127,10 @@ final class TestJobs {
         var system = cluster.node(i).system();
         var key = io.flock.actors.worker.Worker.SERVICE_KEY;
         var target = cluster.node(i).address();
-        for (int attempt = 0; attempt < 50; attempt++) {
+        // Registration is local and quick, but asynchronous: ask until it shows (within 30 s).
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        for (boolean first = true; System.nanoTime() < deadline; first = false) {
+            if (!first) java.util.concurrent.TimeUnit.MILLISECONDS.sleep(50);
             var listing = org.apache.pekko.actor.typed.javadsl.AskPattern.<org.apache.pekko.actor.typed.receptionist
                             .Receptionist.Command, org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
                     system.receptionist(), reply -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(key, reply),
