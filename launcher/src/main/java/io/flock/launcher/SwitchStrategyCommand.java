@@ -73,6 +73,11 @@ final class SwitchStrategyCommand implements Callable<Integer> {
             err.println("flock switch: " + e.getMessage());
             err.flush();
             return e instanceof TimeoutException ? ExitCode.SOFTWARE : ExitCode.USAGE;
+        } catch (java.util.concurrent.ExecutionException e) {
+            // An ask timed out (the coordinator is busy failing over, say): say so, no stack trace.
+            err.println("flock switch: the coordinator did not answer: " + e.getCause().getMessage());
+            err.flush();
+            return ExitCode.SOFTWARE;
         }
     }
 }
