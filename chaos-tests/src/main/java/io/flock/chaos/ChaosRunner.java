@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +85,7 @@ public final class ChaosRunner {
                     "left alive: " + cluster.leftovers()));
         }
         checks.add(0, completion(exit, scenario, driver));
-        if (exit == 0) checks.add(1, referenceCheck(job, driver.train.finalParams()));
+        if (exit == 0) checks.add(1, referenceCheck(job, driver.train.finalParams(), losses(driver.trains)));
         List<TrainProcess.StepAt> steps = new ArrayList<>();
         List<TrainProcess.RestoredAt> restores = new ArrayList<>();
         for (TrainProcess t : driver.trains) {
@@ -379,15 +380,38 @@ public final class ChaosRunner {
         }).toList();
     }
 
-    /** Compares the final parameters with the fault-free single-process run of the same job. */
-    static RunReport.Check referenceCheck(TrainingJob job, INDArray actual) {
+    /**
+     * Compares the final parameters with the fault-free single-process run of the same job, and
+     * names the first step whose reported loss differs from the reference's (bit for bit): the
+     * parameters at that step were the first to leave the trajectory, which is where to look
+     * when the final distance is over the bound.
+     */
+    static RunReport.Check referenceCheck(TrainingJob job, INDArray actual, Map<Long, Double> reportedLosses) {
         Dataset train = job.dataset().loadTrain();
         BatchPlan plan = new BatchPlan(job.seed(), train.size(), job.globalBatch(), job.microBatches());
         long steps = job.steps() > 0 ? job.steps() : plan.stepsPerEpoch() * job.epochs();
-        INDArray expected = new ReferenceLoop(job.model().build(), train, plan, job.optimizer()).run(steps);
+        ReferenceLoop reference = new ReferenceLoop(job.model().build(), train, plan, job.optimizer());
+        String firstDiff = "every reported step loss equals the reference's";
+        boolean found = false;
+        for (long s = 0; s < steps; s++) {
+            double expectedLoss = reference.step();
+            Double reported = reportedLosses.get(s);
+            if (!found && reported != null && !reported.isNaN() && reported != expectedLoss) {
+                found = true;
+                firstDiff = String.format("first step whose loss differs: %d (%s, reference %s)", s, reported, expectedLoss);
+            }
+        }
+        INDArray expected = reference.params();
         double rel = actual.sub(expected).norm2Number().doubleValue() / expected.norm2Number().doubleValue();
         return new RunReport.Check("final parameters = fault-free reference", rel <= TOLERANCE,
-                String.format("relative L2 %.3g (tolerance %.0e, %d steps)", rel, TOLERANCE, steps));
+                String.format("relative L2 %.3g (tolerance %.0e, %d steps); %s", rel, TOLERANCE, steps, firstDiff));
+    }
+
+    /** The step losses every train process of the run reported (a resumed run's override the first's). */
+    private static Map<Long, Double> losses(List<TrainProcess> trains) {
+        Map<Long, Double> all = new HashMap<>();
+        for (TrainProcess t : trains) all.putAll(t.losses());
+        return all;
     }
 
     private static double seconds(long origin) {

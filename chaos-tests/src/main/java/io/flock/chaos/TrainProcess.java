@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -35,7 +37,7 @@ public final class TrainProcess {
     /** The job resumed from the checkpoint at {@code path} (after {@code step} steps), skipping {@code rejected} newer files. */
     public record RestoredAt(double seconds, long step, String path, int rejected) {}
 
-    private static final Pattern STEP = Pattern.compile("^event step=(\\d+) workers=(\\d+)");
+    private static final Pattern STEP = Pattern.compile("^event step=(\\d+) workers=(\\d+)(?: loss=(\\S+))?");
     private static final Pattern MEMBERSHIP = Pattern.compile("^event membership epoch=(\\d+) workers=(\\d+) from-step=(\\d+)");
     private static final Pattern RESTORED = Pattern.compile("^event restored step=(\\d+) path=(\\S+) rejected=(\\d+)");
 
@@ -44,6 +46,7 @@ public final class TrainProcess {
     private final Path paramsFile;
     private final long originNanos;
     private final List<StepAt> steps = new ArrayList<>();
+    private final Map<Long, Double> losses = new HashMap<>();
     private final List<MembershipAt> memberships = new ArrayList<>();
     private final List<RestoredAt> restores = new ArrayList<>();
     private final AtomicLong lastStep = new AtomicLong(-1);
@@ -90,6 +93,11 @@ public final class TrainProcess {
 
     public synchronized List<StepAt> steps() {
         return List.copyOf(steps);
+    }
+
+    /** The mean loss the job reported for each committed step (the last report where a step was reported twice). */
+    public synchronized Map<Long, Double> losses() {
+        return Map.copyOf(losses);
     }
 
     public synchronized List<MembershipAt> memberships() {
@@ -158,6 +166,7 @@ public final class TrainProcess {
         if (m.find()) {
             long step = Long.parseLong(m.group(1));
             steps.add(new StepAt(step, seconds, Integer.parseInt(m.group(2))));
+            if (m.group(3) != null) losses.put(step, Double.parseDouble(m.group(3)));
             lastStep.accumulateAndGet(step, Math::max);
             return;
         }
