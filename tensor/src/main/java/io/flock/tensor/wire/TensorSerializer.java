@@ -5,6 +5,7 @@ import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -71,18 +72,29 @@ public final class TensorSerializer extends Serializer<INDArray> {
         if (array.length() > 0) writeData(output, array);
     }
 
+    /**
+     * Copies the elements out through a buffer over the native memory. That buffer holds no
+     * reference to the array owning the memory, so the array is fenced until the last byte is
+     * read: a view's copy is referenced nowhere else, and without the fence a garbage collection
+     * during the loop could free it and let another allocation overwrite the bytes being sent
+     * (found as rare drift from the BSP reference; {@code NativeMemoryLifetimeTest}).
+     */
     private static void writeData(Output output, INDArray array) {
         INDArray c = array.isView() || array.ordering() != 'c' ? array.dup('c') : array;
-        int width = c.dataType().width();
-        ByteBuffer bytes = c.data().asNio().duplicate();
-        long from = c.offset() * width;
-        long length = c.length() * width;
-        bytes.limit(Math.toIntExact(from + length)).position(Math.toIntExact(from));
-        byte[] chunk = new byte[(int) Math.min(CHUNK, length)];
-        while (bytes.hasRemaining()) {
-            int n = Math.min(chunk.length, bytes.remaining());
-            bytes.get(chunk, 0, n);
-            output.writeBytes(chunk, 0, n);
+        try {
+            int width = c.dataType().width();
+            ByteBuffer bytes = c.data().asNio().duplicate();
+            long from = c.offset() * width;
+            long length = c.length() * width;
+            bytes.limit(Math.toIntExact(from + length)).position(Math.toIntExact(from));
+            byte[] chunk = new byte[(int) Math.min(CHUNK, length)];
+            while (bytes.hasRemaining()) {
+                int n = Math.min(chunk.length, bytes.remaining());
+                bytes.get(chunk, 0, n);
+                output.writeBytes(chunk, 0, n);
+            }
+        } finally {
+            Reference.reachabilityFence(c);
         }
     }
 
@@ -95,7 +107,11 @@ public final class TensorSerializer extends Serializer<INDArray> {
         if (length == 0) return Nd4j.create(dtype, shape);
         long bytes = checkSize(input, dtype, shape, length);
         INDArray array = Nd4j.createUninitialized(dtype, shape, 'c');
-        readData(input, array.data().asNio().duplicate(), bytes);
+        try {
+            readData(input, array.data().asNio().duplicate(), bytes);
+        } finally {
+            Reference.reachabilityFence(array); // the buffer does not keep the memory allocated
+        }
         return array;
     }
 
