@@ -6,6 +6,7 @@ import io.flock.actors.wire.FlockMessage;
 import io.flock.strategies.BspShardState;
 import io.flock.strategies.SspClock;
 import io.flock.tensor.optim.OptimizerSpec;
+import io.flock.tensor.wire.TensorChecksum;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -63,8 +64,23 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
      */
     public record Pull(String jobId, long version, long requestId, ActorRef<Reply> replyTo) implements Command {}
 
-    /** The gradient slice of micro-batch {@code microBatch} of step {@code step}. */
-    public record Push(String jobId, long step, int microBatch, INDArray gradient) implements Command {}
+    /**
+     * The gradient slice of micro-batch {@code microBatch} of step {@code step}, with the CRC32C
+     * of its elements taken by the sender right after computing it. A shard (and its backup)
+     * recomputes it before accepting the push and drops a push whose bytes changed on the way;
+     * the worker's re-push after a stalled pull sends it again.
+     */
+    public record Push(String jobId, long step, int microBatch, INDArray gradient, long checksum) implements Command {
+        /** A push checksummed now, over the gradient as it is. */
+        public Push(String jobId, long step, int microBatch, INDArray gradient) {
+            this(jobId, step, microBatch, gradient, TensorChecksum.of(gradient));
+        }
+
+        /** True when the gradient still has the elements the sender checksummed. */
+        public boolean intact() {
+            return TensorChecksum.of(gradient) == checksum;
+        }
+    }
 
     /**
      * Asks for parameters, optimizer state and applied-step log at exactly {@code atVersion}: held
@@ -522,6 +538,10 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
 
     private void onPush(Push push) {
         if (!owns(push.jobId())) return;
+        if (!push.intact()) {
+            refuseCorrupt(context, entityId, push);
+            return;
+        }
         long current = state.version();
         BspShardState.Outcome outcome = state.push(push.step(), push.microBatch(), push.gradient());
         if (outcome != BspShardState.Outcome.DUPLICATE) {
@@ -553,6 +573,15 @@ public final class ParameterShard extends AbstractBehavior<ParameterShard.Comman
                 + "the current state", entityId, backupVersion, stalled.version(), BACKUP_STALL.toSeconds());
         placeBackup();
         return this;
+    }
+
+    /** Logs and counts a push whose gradient no longer matches its checksum; the caller drops it. */
+    static void refuseCorrupt(ActorContext<?> ctx, String who, Push push) {
+        FlockMetrics.get(ctx.getSystem()).metrics().serializationError();
+        ctx.getLog().error("{}: dropped the gradient of step {} micro-batch {}: its {} elements changed after the worker "
+                + "computed them (CRC32C {} expected, {} found); the worker sends it again", who, push.step(),
+                push.microBatch(), push.gradient().length(), Long.toHexString(push.checksum()),
+                Long.toHexString(TensorChecksum.of(push.gradient())));
     }
 
     /** The newest version that is safe to hand out: applied here and, with a backup, there too. */

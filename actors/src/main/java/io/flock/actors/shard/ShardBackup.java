@@ -84,6 +84,10 @@ public final class ShardBackup extends AbstractBehavior<ShardBackup.Command> {
 
     private Behavior<Command> onReplicate(Replicate r) {
         ParameterShard.Push p = r.push();
+        if (!p.intact()) {
+            ParameterShard.refuseCorrupt(getContext(), "backup of shard " + image.shardIndex(), p);
+            return this;
+        }
         if (state.push(p.step(), p.microBatch(), p.gradient()) == BspShardState.Outcome.APPLIED) {
             primary.tell(new ParameterShard.BackupAck(image.jobId(), state.version()));
         }
