@@ -160,14 +160,6 @@ class ChaosScenariosIT {
      * Checkpoints every 20 steps; at step 150 every node and the client are killed (-9); a fresh
      * cluster of the same nodes (same checkpoint directory) resumes the job with flock train --resume.
      */
-    /*
-     * Disabled: the resumed run ended at relative L2 2.49e-05 (and once 1.17e-05) from the
-     * reference, above the 1e-5 bound, though it resumed from the right checkpoint and every step
-     * was applied once. The same scheduling-dependent drift was seen once in the graceful-leave
-     * scenario (docs/replication.md, "Known issues"); in-JVM, CheckpointResumeTest ends within
-     * 1e-5. Enable once the per-step checksums find the step that differs.
-     */
-    @org.junit.jupiter.api.Disabled("ended 2.49e-05 from the reference once: the open numeric drift (docs/replication.md)")
     @Test
     void fullStop_thenResumeFromCheckpoint_jobEndsOnReferenceTrajectory() throws Exception {
         RunReport report = run(threeNodes("chaos-full-restart", true, 300, "checkpoint-every = 20")
@@ -180,26 +172,18 @@ class ChaosScenariosIT {
         assertTrue(report.steps().stream().anyMatch(s -> s.step() == 299), "the resumed job reached the last step");
     }
 
-    /*
+    /**
      * Resetting n2's connections to n1 mid-stream loses what was in flight (Artery delivers
-     * ordinary messages at most once). It used to hang the job for good; now workers re-send last
-     * step's pushes when the next pulls stall, a shard replaces a backup that stopped
-     * acknowledging, and the coordinator re-syncs a job that committed nothing for
-     * flock.coordinator.stall-timeout: the run completes (5 s stall). But its one run since ended at
-     * relative L2 8.2e-4 from the reference: something lost or reordered in the reset is not yet
-     * understood. Disabled until it is (docs/replication.md, "Known issues").
+     * ordinary messages at most once): workers re-send last step's pushes when the next pulls
+     * stall, a shard replaces a backup that stopped acknowledging, and the coordinator re-syncs a
+     * job that committed nothing for flock.coordinator.stall-timeout.
      */
-    @org.junit.jupiter.api.Disabled("completes since the retries, but ended 8.2e-4 from the reference once: under investigation")
     @Test
     void drop_connectionsResetMidStream_jobCompletes() throws Exception {
         assertRecovered(run(threeNodes("chaos-drop", false).timeout(Duration.ofMinutes(2))
                 .atStep(60, new Fault.Drop(Target.node("n2"), Target.node("n1"), false)).build()));
     }
 
-    /*
-     * The cross-process drift that once moved this run past the bound is fixed: every process pins
-     * OpenBLAS to one thread (BlasThreads, docs/replication.md), and runs end bitwise on the reference.
-     */
     @Test
     void nodeJoinsMidRun_jobUsesItAndCompletes() throws Exception {
         RunReport report = run(threeNodes("chaos-join", false)
