@@ -1,6 +1,7 @@
 package io.flock.chaos;
 
 import com.typesafe.config.ConfigRenderOptions;
+import io.flock.actors.api.Strategy;
 import io.flock.actors.api.TrainingJob;
 import io.flock.chaos.net.ChaosNetwork;
 import io.flock.strategies.ReferenceLoop;
@@ -85,7 +86,11 @@ public final class ChaosRunner {
                     "left alive: " + cluster.leftovers()));
         }
         checks.add(0, completion(exit, scenario, driver));
-        if (exit == 0) checks.add(1, referenceCheck(job, driver.train.finalParams(), losses(driver.trains)));
+        if (exit == 0) {
+            checks.add(1, bulkSynchronous(job, scenario)
+                    ? referenceCheck(job, driver.train.finalParams(), losses(driver.trains))
+                    : auditCheck(driver.trains.stream().flatMap(t -> t.audits().stream()).toList()));
+        }
         List<TrainProcess.StepAt> steps = new ArrayList<>();
         List<TrainProcess.RestoredAt> restores = new ArrayList<>();
         for (TrainProcess t : driver.trains) {
@@ -405,6 +410,33 @@ public final class ChaosRunner {
         double rel = actual.sub(expected).norm2Number().doubleValue() / expected.norm2Number().doubleValue();
         return new RunReport.Check("final parameters = fault-free reference", rel <= TOLERANCE,
                 String.format("relative L2 %.3g (tolerance %.0e, %d steps); %s", rel, TOLERANCE, steps, firstDiff));
+    }
+
+    /**
+     * Whether the run must end on the fault-free reference: it starts in the bulk-synchronous
+     * family (ps-bsp, ring, tree) and no scenario switch leaves it. Under ps-ssp, ps-asp and auto
+     * (which may choose ps-ssp) the trajectory depends on timing; {@link #auditCheck} applies instead.
+     */
+    static boolean bulkSynchronous(TrainingJob job, Scenario scenario) {
+        return deterministic(job.strategy()) && scenario.timeline().stream()
+                .noneMatch(e -> e.fault() instanceof Scenario.Fault.Switch s && !deterministic(s.to()));
+    }
+
+    private static boolean deterministic(Strategy s) {
+        return s == Strategy.PS_BSP || s == Strategy.RING || s == Strategy.TREE;
+    }
+
+    /**
+     * Under ps-ssp / ps-asp: every audit the coordinator ran at a re-sync found each acknowledged
+     * gradient applied on every shard (the coordinator also fails the job when one is missing).
+     */
+    static RunReport.Check auditCheck(List<TrainProcess.AuditAt> audits) {
+        long missing = audits.stream().mapToLong(TrainProcess.AuditAt::missing).sum();
+        long checked = audits.stream().mapToLong(TrainProcess.AuditAt::acknowledged).sum();
+        String detail = audits.isEmpty() ? "no re-sync, so no audit ran"
+                : String.format("%d audit(s) at re-syncs: %d acknowledged gradient(s) checked on every shard, %d missing",
+                        audits.size(), checked, missing);
+        return new RunReport.Check("no acknowledged gradient lost", missing == 0, detail);
     }
 
     /** The step losses every train process of the run reported (a resumed run's override the first's). */

@@ -34,11 +34,15 @@ public final class TrainProcess {
     /** A membership change the coordinator announced. */
     public record MembershipAt(double seconds, long epoch, int workers, long fromStep) {}
 
+    /** An SSP/ASP re-sync's audit: {@code acknowledged} gradients checked on every shard, {@code missing} not applied. */
+    public record AuditAt(double seconds, long epoch, long acknowledged, long missing) {}
+
     /** The job resumed from the checkpoint at {@code path} (after {@code step} steps), skipping {@code rejected} newer files. */
     public record RestoredAt(double seconds, long step, String path, int rejected) {}
 
     private static final Pattern STEP = Pattern.compile("^event step=(\\d+) workers=(\\d+)(?: loss=(\\S+))?");
     private static final Pattern MEMBERSHIP = Pattern.compile("^event membership epoch=(\\d+) workers=(\\d+) from-step=(\\d+)");
+    private static final Pattern AUDIT = Pattern.compile("^event audit epoch=(\\d+) acknowledged=(\\d+) missing=(\\d+)");
     private static final Pattern RESTORED = Pattern.compile("^event restored step=(\\d+) path=(\\S+) rejected=(\\d+)");
 
     private final Process process;
@@ -49,6 +53,7 @@ public final class TrainProcess {
     private final Map<Long, Double> losses = new HashMap<>();
     private final List<MembershipAt> memberships = new ArrayList<>();
     private final List<RestoredAt> restores = new ArrayList<>();
+    private final List<AuditAt> audits = new ArrayList<>();
     private final AtomicLong lastStep = new AtomicLong(-1);
     private final Thread reader;
 
@@ -102,6 +107,10 @@ public final class TrainProcess {
 
     public synchronized List<MembershipAt> memberships() {
         return List.copyOf(memberships);
+    }
+
+    public synchronized List<AuditAt> audits() {
+        return List.copyOf(audits);
     }
 
     public synchronized List<RestoredAt> restores() {
@@ -174,6 +183,11 @@ public final class TrainProcess {
         if (m.find()) {
             memberships.add(new MembershipAt(seconds, Long.parseLong(m.group(1)), Integer.parseInt(m.group(2)),
                     Long.parseLong(m.group(3))));
+            return;
+        }
+        m = AUDIT.matcher(line);
+        if (m.find()) {
+            audits.add(new AuditAt(seconds, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))));
             return;
         }
         m = RESTORED.matcher(line);

@@ -57,9 +57,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "After the job completes, write the final parameters to FILE (ND4J binary, Nd4j.read).")
     File paramsOut;
 
-    @Option(names = "--event-lines", description = "Print a line per committed step, membership change and restore on "
-            + "stdout (event step=S workers=W loss=L / event membership epoch=E workers=W from-step=S / "
-            + "event restored step=S path=P rejected=N).")
+    @Option(names = "--event-lines", description = "Print a line per committed step, membership change, gradient audit "
+            + "and restore on stdout (event step=S workers=W loss=L / event membership epoch=E workers=W from-step=S / "
+            + "event audit epoch=E acknowledged=A missing=N recovered-shards=R / event restored step=S path=P rejected=N).")
     boolean eventLines;
 
     @Option(names = "--resume", description = {
@@ -108,12 +108,15 @@ final class TrainCommand implements Callable<Integer> {
         return ExitCode.SOFTWARE;
     }
 
-    /** One machine-readable line per step and membership change; called in event order. */
+    /** One machine-readable line per step, membership change, gradient audit and restore; called in event order. */
     static void printEventLine(PrintWriter out, TrainingEvent event) {
         if (event instanceof TrainingEvent.StepCompleted s) {
             out.printf("event step=%d workers=%d loss=%s%n", s.step(), s.workers(), s.loss());
         } else if (event instanceof TrainingEvent.MembershipChanged m) {
             out.printf("event membership epoch=%d workers=%d from-step=%d%n", m.epoch(), m.workers(), m.fromStep());
+        } else if (event instanceof TrainingEvent.GradientsAudited a) {
+            out.printf("event audit epoch=%d acknowledged=%d missing=%d recovered-shards=%d%n", a.epoch(), a.acknowledged(),
+                    a.missing(), a.recoveredShards());
         } else if (event instanceof TrainingEvent.Restored r) {
             out.printf("event restored step=%d path=%s rejected=%d%n", r.step(), r.path().isEmpty() ? "-" : r.path(),
                     r.rejected().length);
