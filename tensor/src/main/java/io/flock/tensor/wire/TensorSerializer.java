@@ -73,15 +73,14 @@ public final class TensorSerializer extends Serializer<INDArray> {
     }
 
     /**
-     * Copies the elements out through a buffer over the native memory; a contiguous view (a
-     * pushed gradient slice) is read in place, anything else through a c-order copy. The buffer
-     * holds no reference to the array owning the memory, so that array is fenced until the last
-     * byte is read: a copy is referenced nowhere else, and without the fence a garbage collection
+     * Copies the elements out through a buffer over the native memory. That buffer holds no
+     * reference to the array owning the memory, so the array is fenced until the last byte is
+     * read: a view's copy is referenced nowhere else, and without the fence a garbage collection
      * during the loop could free it and let another allocation overwrite the bytes being sent
      * (found as rare drift from the BSP reference; {@code NativeMemoryLifetimeTest}).
      */
     private static void writeData(Output output, INDArray array) {
-        INDArray c = TensorChecksum.contiguous(array) ? array : array.dup('c');
+        INDArray c = array.isView() || array.ordering() != 'c' ? array.dup('c') : array;
         try {
             int width = c.dataType().width();
             ByteBuffer bytes = c.data().asNio().duplicate();
