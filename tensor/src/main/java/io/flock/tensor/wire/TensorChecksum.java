@@ -19,6 +19,9 @@ public final class TensorChecksum {
     public static long of(INDArray array) {
         CRC32C crc = new CRC32C();
         if (array.length() == 0) return crc.getValue();
+        // Read in place only when ND4J reports c order with unit stride. A rank-1 view (every pushed
+        // gradient slice) reports 'f' and is copied: ~300 KB of native garbage per check until a GC.
+        // Reading those in place crashed a node once (SIGSEGV in sd::DataBuffer::primary, reverted).
         INDArray c = array.ordering() == 'c' && array.elementWiseStride() == 1 ? array : array.dup('c');
         try {
             int width = c.dataType().width();
