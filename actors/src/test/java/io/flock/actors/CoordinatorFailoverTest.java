@@ -9,7 +9,7 @@ import io.flock.actors.api.TrainingEvent;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 

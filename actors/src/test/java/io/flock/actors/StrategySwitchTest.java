@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.LocalCluster;
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.api.SwitchResult;
 import io.flock.actors.api.TrainingEvent;
 import java.time.Duration;

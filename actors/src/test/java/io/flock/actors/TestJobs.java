@@ -1,6 +1,6 @@
 package io.flock.actors;
 
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
 import io.flock.strategies.ReferenceLoop;
@@ -32,11 +32,11 @@ final class TestJobs {
     private TestJobs() {}
 
     static TrainingJob job(String id, long steps, int minWorkers, int maxWorkers, int shards) {
-        return job(id, steps, minWorkers, maxWorkers, shards, io.flock.actors.api.Strategy.PS_BSP);
+        return job(id, steps, minWorkers, maxWorkers, shards, io.flock.strategies.Strategy.PS_BSP);
     }
 
     static TrainingJob job(String id, long steps, int minWorkers, int maxWorkers, int shards,
-            io.flock.actors.api.Strategy strategy) {
+            io.flock.strategies.Strategy strategy) {
         return TrainingJob.builder().jobId(id)
                 .model(MODEL).dataset(DATA).optimizer(OPTIMIZER)
                 .globalBatch(BATCH).microBatches(MICRO_BATCHES).steps(steps).seed(SEED)

@@ -1,7 +1,7 @@
 package io.flock.chaos;
 
 import com.typesafe.config.ConfigRenderOptions;
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.api.TrainingJob;
 import io.flock.chaos.net.ChaosNetwork;
 import io.flock.strategies.ReferenceLoop;

@@ -1,5 +1,6 @@
 package io.flock.chaos;
 
+import io.flock.strategies.Strategy;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
@@ -102,7 +103,7 @@ public record Scenario(String name, List<NodeSpec> nodes, Config job, List<Event
          * Not a fault but an operation under faults: {@code flock switch <to>} from a client
          * process switches the running job's strategy (ps-bsp, ps-ssp, ps-asp, ring, tree).
          */
-        record Switch(io.flock.actors.api.Strategy to) implements Fault {}
+        record Switch(io.flock.strategies.Strategy to) implements Fault {}
 
         /** A fault on TCP traffic between processes (needs the nodes behind proxies). */
         sealed interface NetworkFault extends Fault {}

@@ -131,7 +131,7 @@ public final class ScenarioParser {
             case "full-restart" -> new Scenario.Fault.FullRestart();
             case "switch" -> {
                 required(e, "to", key + ".to");
-                yield new Scenario.Fault.Switch(io.flock.actors.api.Strategy.parse(e.getString("to")));
+                yield new Scenario.Fault.Switch(io.flock.strategies.Strategy.parse(e.getString("to")));
             }
             case "partition" -> new Scenario.Fault.Partition(sides(e, key), optionalDuration(e));
             case "heal" -> new Scenario.Fault.Heal();

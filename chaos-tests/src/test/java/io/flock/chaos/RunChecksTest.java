@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.api.TrainingJob;
 import io.flock.chaos.Scenario.Fault;
 import io.flock.chaos.Scenario.Target;

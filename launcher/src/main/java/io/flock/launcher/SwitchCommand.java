@@ -3,7 +3,7 @@ package io.flock.launcher;
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.LocalCluster;
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.api.SwitchResult;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;

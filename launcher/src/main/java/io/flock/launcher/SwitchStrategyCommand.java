@@ -2,7 +2,7 @@ package io.flock.launcher;
 
 import io.flock.actors.api.FlockNode;
 import io.flock.actors.api.JobStatus;
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.api.SwitchResult;
 import io.flock.actors.node.ConfigValidator;
 import java.io.PrintWriter;

@@ -1,6 +1,6 @@
 package io.flock.launcher;
 
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.api.TrainingJob;
 import io.flock.tensor.model.ModelSpec;
 import io.flock.tensor.optim.OptimizerSpec;

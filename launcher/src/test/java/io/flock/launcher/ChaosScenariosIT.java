@@ -234,7 +234,7 @@ class ChaosScenariosIT {
     @Test
     void switchToRing_thenKillWorkerUnderRing_jobEndsOnReferenceTrajectory() throws Exception {
         RunReport report = run(threeNodes("chaos-switch-under-fault", false, 600, "")
-                .atStep(60, new Fault.Switch(io.flock.actors.api.Strategy.RING))
+                .atStep(60, new Fault.Switch(io.flock.strategies.Strategy.RING))
                 .afterSteps(40, new Fault.Kill(Target.node("n3"))).build());
         assertTrue(report.faults().get(0).description().contains("runs ring from step"), report.faults().toString());
         assertRecovered(report);

@@ -160,7 +160,7 @@ class FlockCliTest {
 
             assertEquals(0, r.exitCode(), r.err());
             var change = switched.get(30, TimeUnit.SECONDS);
-            assertEquals(io.flock.actors.api.Strategy.RING, change.to());
+            assertEquals(io.flock.strategies.Strategy.RING, change.to());
             assertTrue(r.out().contains("job cli-switch runs ring from step " + change.atStep()), r.out());
             handle.result().toCompletableFuture().cancel(true);
         }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.api.TrainingJob;
 import io.flock.tensor.data.DatasetSpec;
 import io.flock.tensor.model.ModelSpec;

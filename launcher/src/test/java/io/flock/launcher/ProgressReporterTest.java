@@ -3,7 +3,7 @@ package io.flock.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.api.TrainingEvent;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -30,23 +30,23 @@ public record CostModel(double stalenessPenalty) {
         }
     }
 
-    /** Predicted seconds per step, or +infinity for strategies not modelled (ASP). */
-    public double stepSeconds(SyncStrategy strategy, Measurements m) {
+    /** Predicted seconds per step, or +infinity for strategies not modelled (ASP, and auto, which is no strategy). */
+    public double stepSeconds(Strategy strategy, Measurements m) {
         double slowest = Arrays.stream(m.computeSeconds()).max().orElseThrow();
         return switch (strategy) {
             case RING -> slowest + ring(m);
             case TREE -> slowest + tree(m);
             case PS_BSP -> slowest + ps(m);
             case PS_SSP -> harmonicMean(m.computeSeconds()) * (1 + stalenessPenalty) + ps(m);
-            case PS_ASP -> Double.POSITIVE_INFINITY;
+            case PS_ASP, AUTO -> Double.POSITIVE_INFINITY;
         };
     }
 
     /** The strategy predicted fastest (ps-bsp on a tie, as it is the first in declaration order). */
-    public SyncStrategy best(Measurements m) {
-        SyncStrategy best = SyncStrategy.values()[0];
-        for (SyncStrategy s : SyncStrategy.values()) {
-            if (stepSeconds(s, m) < stepSeconds(best, m)) best = s;
+    public Strategy best(Measurements m) {
+        Strategy best = Strategy.values()[0];
+        for (Strategy s : Strategy.values()) {
+            if (s.concrete() && stepSeconds(s, m) < stepSeconds(best, m)) best = s;
         }
         return best;
     }

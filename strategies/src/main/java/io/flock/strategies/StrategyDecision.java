@@ -7,5 +7,5 @@ public sealed interface StrategyDecision {
     record Keep() implements StrategyDecision {}
 
     /** Switch to {@code strategy} at the boundary before step {@code atStep}; {@code reason} is for logs. */
-    record SwitchTo(SyncStrategy strategy, long atStep, String reason) implements StrategyDecision {}
+    record SwitchTo(Strategy strategy, long atStep, String reason) implements StrategyDecision {}
 }

@@ -18,19 +18,19 @@ public final class StrategyPolicy {
 
     private final CostModel model;
     private final Settings settings;
-    private SyncStrategy current;
-    private SyncStrategy candidate;
+    private Strategy current;
+    private Strategy candidate;
     private int streak;
     private long lastSwitchStep = Long.MIN_VALUE / 2;
 
-    public StrategyPolicy(CostModel model, Settings settings, SyncStrategy initial) {
+    public StrategyPolicy(CostModel model, Settings settings, Strategy initial) {
         this.model = model;
         this.settings = settings;
         this.current = initial;
     }
 
     public StrategyDecision evaluate(Measurements m) {
-        SyncStrategy best = model.best(m);
+        Strategy best = model.best(m);
         if (model.stepSeconds(best, m) >= model.stepSeconds(current, m)) best = current;
         double now = model.stepSeconds(current, m);
         double gain = (now - model.stepSeconds(best, m)) / now;
@@ -52,7 +52,7 @@ public final class StrategyPolicy {
     }
 
     /** The strategy in force (or decided) as far as the policy knows. */
-    public SyncStrategy current() {
+    public Strategy current() {
         return current;
     }
 }

@@ -50,32 +50,32 @@ class StrategyPolicyTest {
 
     @Test
     void evaluate_homogeneousWorkersLargeVector_switchesToRing() {
-        StrategyPolicy policy = new StrategyPolicy(MODEL, SETTINGS, SyncStrategy.PS_BSP);
+        StrategyPolicy policy = new StrategyPolicy(MODEL, SETTINGS, Strategy.PS_BSP);
         SwitchTo s = firstSwitch(policy, new double[] {0.1, 0.1, 0.1, 0.1}, 100 * MB, 2);
-        assertEquals(SyncStrategy.RING, s.strategy());
+        assertEquals(Strategy.RING, s.strategy());
         assertEquals(22, s.atStep(), "third consecutive evaluation (step 20) plus a lead of 2");
     }
 
     @Test
     void evaluate_oneWorkerTwiceAsSlow_switchesToSsp() {
-        StrategyPolicy policy = new StrategyPolicy(MODEL, SETTINGS, SyncStrategy.RING);
-        assertEquals(SyncStrategy.PS_SSP, firstSwitch(policy, new double[] {0.1, 0.1, 0.1, 0.2}, 1 * MB, 2).strategy());
+        StrategyPolicy policy = new StrategyPolicy(MODEL, SETTINGS, Strategy.RING);
+        assertEquals(Strategy.PS_SSP, firstSwitch(policy, new double[] {0.1, 0.1, 0.1, 0.2}, 1 * MB, 2).strategy());
     }
 
     @Test
     void evaluate_tinyVector_switchesToTree() {
-        StrategyPolicy policy = new StrategyPolicy(MODEL, SETTINGS, SyncStrategy.RING);
+        StrategyPolicy policy = new StrategyPolicy(MODEL, SETTINGS, Strategy.RING);
         double[] compute = new double[8];
         Arrays.fill(compute, 0.01);
-        assertEquals(SyncStrategy.TREE, firstSwitch(policy, compute, 4e3, 2).strategy());
+        assertEquals(Strategy.TREE, firstSwitch(policy, compute, 4e3, 2).strategy());
     }
 
     @Test
     void evaluate_noisyMeasurementsAroundBoundary_neverFlaps() {
         // Ring and PS-BSP predict within a few percent of each other (N = 4 workers, S = 4 shards);
         // 10% noise on compute and parameter size moves the winner back and forth.
-        assertEquals(0, switches(new StrategyPolicy(MODEL, SETTINGS, SyncStrategy.PS_BSP)));
-        StrategyPolicy noHysteresis = new StrategyPolicy(MODEL, new StrategyPolicy.Settings(0, 1, 0, 0), SyncStrategy.PS_BSP);
+        assertEquals(0, switches(new StrategyPolicy(MODEL, SETTINGS, Strategy.PS_BSP)));
+        StrategyPolicy noHysteresis = new StrategyPolicy(MODEL, new StrategyPolicy.Settings(0, 1, 0, 0), Strategy.PS_BSP);
         assertTrue(switches(noHysteresis) > 20, "the boundary is real: without hysteresis the choice flaps");
     }
 
@@ -93,19 +93,19 @@ class StrategyPolicyTest {
 
     @Test
     void evaluate_withinCooldown_keepsEvenWhenAnotherStrategyWins() {
-        StrategyPolicy policy = new StrategyPolicy(MODEL, new StrategyPolicy.Settings(0.15, 1, 100, 0), SyncStrategy.PS_BSP);
+        StrategyPolicy policy = new StrategyPolicy(MODEL, new StrategyPolicy.Settings(0.15, 1, 100, 0), Strategy.PS_BSP);
         double[] even = {0.1, 0.1, 0.1, 0.1};
         assertInstanceOf(SwitchTo.class, policy.evaluate(measure(0, even, 100 * MB, 2)));
         double[] straggler = {0.1, 0.1, 0.1, 0.2};
         assertInstanceOf(Keep.class, policy.evaluate(measure(50, straggler, 1 * MB, 2)), "cooldown");
         assertInstanceOf(SwitchTo.class, policy.evaluate(measure(100, straggler, 1 * MB, 2)));
-        assertEquals(SyncStrategy.PS_SSP, policy.current());
+        assertEquals(Strategy.PS_SSP, policy.current());
     }
 
     @Test
     void stepSeconds_sspWithoutStragglers_losesToBspByItsStalenessPenalty() {
         Measurements m = measure(0, new double[] {0.1, 0.1}, 1 * MB, 2);
-        assertTrue(MODEL.stepSeconds(SyncStrategy.PS_SSP, m) > MODEL.stepSeconds(SyncStrategy.PS_BSP, m));
-        assertEquals(Double.POSITIVE_INFINITY, MODEL.stepSeconds(SyncStrategy.PS_ASP, m));
+        assertTrue(MODEL.stepSeconds(Strategy.PS_SSP, m) > MODEL.stepSeconds(Strategy.PS_BSP, m));
+        assertEquals(Double.POSITIVE_INFINITY, MODEL.stepSeconds(Strategy.PS_ASP, m));
     }
 }

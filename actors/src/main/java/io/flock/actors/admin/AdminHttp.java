@@ -80,9 +80,9 @@ public final class AdminHttp {
 
     /** Switches the running job: 200 with the step it took effect at, 400 for a bad name, 409 when refused. */
     private CompletionStage<HttpResponse> switchTo(String name) {
-        io.flock.actors.api.Strategy target;
+        io.flock.strategies.Strategy target;
         try {
-            target = io.flock.actors.api.Strategy.parse(name);
+            target = io.flock.strategies.Strategy.parse(name);
         } catch (IllegalArgumentException e) {
             return java.util.concurrent.CompletableFuture.completedFuture(response(StatusCodes.BAD_REQUEST,
                     error(e.getMessage())));

@@ -1,5 +1,6 @@
 package io.flock.actors.api;
 
+import io.flock.strategies.Strategy;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.admin.AdminHttp;

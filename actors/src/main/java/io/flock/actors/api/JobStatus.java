@@ -1,5 +1,6 @@
 package io.flock.actors.api;
 
+import io.flock.strategies.Strategy;
 import io.flock.actors.wire.FlockMessage;
 
 /**

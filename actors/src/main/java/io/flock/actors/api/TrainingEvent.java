@@ -1,5 +1,6 @@
 package io.flock.actors.api;
 
+import io.flock.strategies.Strategy;
 import io.flock.actors.wire.FlockMessage;
 
 /** Progress of a job, as seen by its submitter. Delivered in order for one job. */

@@ -1,5 +1,6 @@
 package io.flock.actors.api;
 
+import io.flock.strategies.Strategy;
 import io.flock.tensor.data.DatasetSpec;
 import io.flock.tensor.model.ModelSpec;
 import io.flock.tensor.optim.OptimizerSpec;
@@ -75,10 +76,7 @@ public record TrainingJob(
         if (staleness < 0) {
             throw new IllegalArgumentException("staleness must be >= 0 (0 = lock-step), got " + staleness);
         }
-        if (!strategy.available()) {
-            throw new IllegalArgumentException("strategy " + strategy.id() + " is not available in this build; use one of "
-                    + java.util.Arrays.stream(Strategy.values()).filter(Strategy::available).map(Strategy::id).toList());
-        }
+        if (strategy == null) throw new IllegalArgumentException("strategy must be set");
     }
 
     /** The staleness bound shards enforce: {@code staleness} under ps-ssp, unbounded under ps-asp, 0 otherwise. */

@@ -1,11 +1,11 @@
 package io.flock.actors.coordinator;
 
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.strategies.CostModel;
 import io.flock.strategies.LinkFit;
 import io.flock.strategies.StrategyDecision;
 import io.flock.strategies.StrategyPolicy;
-import io.flock.strategies.SyncStrategy;
+import io.flock.strategies.Strategy;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
@@ -74,7 +74,7 @@ public final class AutoStrategy {
     AutoStrategy(Settings settings, Strategy initial) {
         this.settings = settings;
         this.policy = new StrategyPolicy(new CostModel(settings.stalenessPenalty()), settings.policy(),
-                toPolicy(initial));
+                initial);
     }
 
     /** The link probes' payloads, one per size, made once: sending does not change them. */
@@ -134,25 +134,17 @@ public final class AutoStrategy {
         CostModel.Measurements m = new CostModel.Measurements(step, perRank, link, paramBytes, shards, microBatches);
         CostModel model = new CostModel(settings.stalenessPenalty());
         StrategyDecision decision = policy.evaluate(m);
-        SyncStrategy best = model.best(m);
+        Strategy best = model.best(m);
         String summary = String.format("compute per rank %s s, link %.2g s + %.3g GB/s; predicted %s %.4f s vs %s %.4f s",
                 Arrays.toString(Arrays.stream(perRank).map(x -> Math.round(x * 1e4) / 1e4).toArray()),
                 link.latencySeconds(), link.bytesPerSecond() / 1e9, best.id(), model.stepSeconds(best, m),
-                current.id(), model.stepSeconds(toPolicy(current), m));
+                current.id(), model.stepSeconds(current, m));
         return new Evaluation(decision, summary);
     }
 
     /** A policy decision and what it was based on. */
     record Evaluation(StrategyDecision decision, String summary) {}
 
-    static SyncStrategy toPolicy(Strategy s) {
-        for (SyncStrategy x : SyncStrategy.values()) if (x.id().equals(s.id())) return x;
-        throw new IllegalArgumentException("the auto policy has no strategy " + s.id());
-    }
-
-    static Strategy fromPolicy(SyncStrategy s) {
-        return Strategy.parse(s.id());
-    }
 
     private static double median(double[] xs) {
         Arrays.sort(xs);

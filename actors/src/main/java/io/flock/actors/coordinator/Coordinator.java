@@ -1,7 +1,7 @@
 package io.flock.actors.coordinator;
 
 import io.flock.actors.api.JobStatus;
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.api.SwitchResult;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
@@ -476,7 +476,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onSwitchStrategy(SwitchStrategy ask) {
         JobRun run = active;
         String refused = run == null || !run.id().equals(ask.jobId()) ? "no running job " + ask.jobId()
-                : !ask.strategy().available() || ask.strategy() == Strategy.AUTO
+                : !ask.strategy().concrete()
                         ? "strategy " + ask.strategy().id() + " cannot be switched to in this build"
                 : run.switching != null ? "a switch to " + run.switching.target.id() + " is in progress"
                 : run.phase != JobRun.Phase.RUNNING ? "job " + run.id() + " is " + run.phase.name().toLowerCase()
@@ -722,7 +722,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 run.job.microBatches(), run.strategy);
         if (e == null) return;
         if (e.decision() instanceof io.flock.strategies.StrategyDecision.SwitchTo to) {
-            Strategy target = AutoStrategy.fromPolicy(to.strategy());
+            Strategy target = to.strategy();
             String reason = "auto: " + to.reason() + "; " + e.summary();
             context.getLog().info("job {} at step {}: {}", run.id(), step, reason);
             run.client.tell(new TrainingEvent.StrategyDecided(run.id(), step, run.strategy, target, reason));

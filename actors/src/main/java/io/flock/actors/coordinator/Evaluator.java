@@ -86,7 +86,7 @@ final class Evaluator extends AbstractBehavior<Evaluator.Msg> {
                 : msg.reply() instanceof ParameterShard.SspProgress progress ? gather.accept(progress)
                 : msg.reply() instanceof ParameterShard.Pulled p && gather.accept(p);
         if (!taken || !gather.complete()) return this;
-        int bound = layout.strategy() == io.flock.actors.api.Strategy.PS_ASP ? io.flock.strategies.SspClock.ASP
+        int bound = layout.strategy() == io.flock.strategies.Strategy.PS_ASP ? io.flock.strategies.SspClock.ASP
                 : layout.job().staleness();
         String wrong = !verifyLogs ? null
                 : layout.strategy().appliesOnArrival()

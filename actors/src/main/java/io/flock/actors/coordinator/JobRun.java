@@ -1,6 +1,6 @@
 package io.flock.actors.coordinator;
 
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.api.SwitchResult;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;

@@ -1,6 +1,6 @@
 package io.flock.actors.metrics;
 
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import java.util.Map;
 
 /**

@@ -1,6 +1,6 @@
 package io.flock.actors.shard;
 
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.wire.FlockMessage;
 import io.flock.strategies.BspShardState;
 import io.flock.strategies.SspShardState;

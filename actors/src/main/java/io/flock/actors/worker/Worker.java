@@ -1,6 +1,6 @@
 package io.flock.actors.worker;
 
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.coordinator.ShardGather;
 import io.flock.actors.dataplane.CollectiveSession;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.LocalCluster;
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.tensor.optim.OptimizerSpec;
 import java.time.Duration;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;

@@ -1,6 +1,6 @@
 package io.flock.actors.wire;
 
-import io.flock.actors.api.Strategy;
+import io.flock.strategies.Strategy;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
 import io.flock.actors.api.TrainingResult;
@@ -27,7 +27,7 @@ final class WireSamples {
                 .model(ModelSpec.Mlp.fashionMnist(1)).dataset(DatasetSpec.Synthetic.fashionMnistShaped(100, 10, 2))
                 .optimizer(new OptimizerSpec.Momentum(0.1, 0.9, true)).steps(5).build();
         Assignment assignment = new Assignment(job, 3, 1, 2, 7, 10, new long[] {0, 5, 10}, 600, any,
-                io.flock.actors.api.Strategy.RING, new String[] {"127.0.0.1:4000", "127.0.0.1:4001"}, null);
+                io.flock.strategies.Strategy.RING, new String[] {"127.0.0.1:4000", "127.0.0.1:4001"}, null);
         var tensor = Nd4j.rand(3, 4).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
         TrainingResult result = new TrainingResult("wire-job", 5, 0.5, 0.9, tensor, 1000, 12.5);
         var pending = new io.flock.strategies.BspShardState.PendingStep(3, tensor, 1,
@@ -58,7 +58,7 @@ final class WireSamples {
                 new TrainingEvent.CheckpointWritten("j", 20, "/tmp/j-20.ckpt"),
                 new TrainingEvent.Restored("j", 20, "/tmp/j-20.ckpt", new String[] {"j-40.ckpt is corrupt"}),
                 new Coordinator.GetStatus(any),
-                new io.flock.actors.api.JobStatus("j", 3, 10, io.flock.actors.api.Strategy.PS_BSP, 2, 1),
+                new io.flock.actors.api.JobStatus("j", 3, 10, io.flock.strategies.Strategy.PS_BSP, 2, 1),
                 new Coordinator.StepDone("j", 2, 3, 1, new int[] {1, 3}, new double[] {0.5, 0.25}, 20, 12345),
                 new Coordinator.WorkerFailed("j", 1, "no data"),
                 new Worker.Assign(assignment, any),
