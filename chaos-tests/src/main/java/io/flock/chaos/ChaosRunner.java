@@ -33,23 +33,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class ChaosRunner {
 
-    /** Reads a job file into a job (the launcher's parser; the harness does not duplicate it). */
-    @FunctionalInterface
-    public interface JobReader {
-        TrainingJob read(Path jobFile) throws Exception;
-    }
-
     /** The BSP guarantee: relative L2 distance to the fault-free reference. */
     public static final double TOLERANCE = 1e-5;
 
     private static final long POLL_MILLIS = 50;
 
     private final ChaosCluster.Launch launch;
-    private final JobReader jobReader;
 
-    public ChaosRunner(ChaosCluster.Launch launch, JobReader jobReader) {
+    public ChaosRunner(ChaosCluster.Launch launch) {
         this.launch = launch;
-        this.jobReader = jobReader;
     }
 
     /** Runs the scenario; the report says what held. Fails only when the run itself could not be set up. */
@@ -59,7 +51,7 @@ public final class ChaosRunner {
         deleteCheckpoints(dir.resolve("checkpoints"));
         Path jobFile = dir.resolve("job.conf");
         Files.writeString(jobFile, scenario.job().root().render(ConfigRenderOptions.defaults().setOriginComments(false)));
-        TrainingJob job = jobReader.read(jobFile);
+        TrainingJob job = TrainingJob.fromFile(jobFile);
         ChaosCluster.Launch here = launch.withRunDir(dir).withProxies(launch.proxied() || scenario.needsNetwork());
         List<RunReport.Check> checks = new ArrayList<>();
         List<RunReport.TimelineEntry> timeline = new ArrayList<>();

@@ -66,8 +66,7 @@ final class ChaosCommand implements Runnable {
                 return ExitCode.USAGE;
             }
             Path flockJar = jar != null ? jar : Path.of(ChaosCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            ChaosRunner runner = new ChaosRunner(ChaosCluster.Launch.of(flockJar, runDir.toAbsolutePath()).withProxies(proxies),
-                    file -> JobSpecParser.parse(file.toFile()));
+            ChaosRunner runner = new ChaosRunner(ChaosCluster.Launch.of(flockJar, runDir.toAbsolutePath()).withProxies(proxies));
             RunReport report = runner.run(scenario);
             out.println(io.flock.chaos.ReportWriter.markdown(report));
             out.println("Report: " + runDir.resolve(scenario.name()).resolve("report.md"));

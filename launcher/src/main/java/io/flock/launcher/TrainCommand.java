@@ -1,6 +1,8 @@
 package io.flock.launcher;
 
+import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.FlockNode;
+import io.flock.actors.api.InvalidJobException;
 import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
@@ -12,7 +14,9 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -70,6 +74,23 @@ final class TrainCommand implements Callable<Integer> {
             "The job file must set job.id and describe the same model and optimizer as the checkpointed job."})
     boolean resume;
 
+    /**
+     * Reads the job file through the public API ({@link TrainingJob#fromFile}); with
+     * {@code idRequired} (resuming: checkpoint files are named after the job id) a missing or empty
+     * {@code job.id} is an error instead of a random id.
+     */
+    static TrainingJob readJob(Path file, boolean idRequired) {
+        TrainingJob job = TrainingJob.fromFile(file);
+        if (idRequired) {
+            var given = ConfigFactory.parseFile(file.toFile()).resolve();
+            if (!given.hasPath("job.id") || given.getString("job.id").isEmpty()) {
+                throw new InvalidJobException("file " + file, List.of("job.id: required to resume (checkpoint files are "
+                        + "named <job.id>-<step>.ckpt); set the id the job ran with"));
+            }
+        }
+        return job;
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         logging.apply();
@@ -77,8 +98,8 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         TrainingJob job;
         try {
-            job = JobSpecParser.parse(jobFile, resume);
-        } catch (JobSpecParser.InvalidJobException e) {
+            job = readJob(jobFile.toPath(), resume);
+        } catch (InvalidJobException e) {
             err.println("flock train: " + e.getMessage());
             err.flush();
             return ExitCode.USAGE;

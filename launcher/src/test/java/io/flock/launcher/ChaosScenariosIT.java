@@ -56,8 +56,7 @@ class ChaosScenariosIT {
     }
 
     private static RunReport run(Scenario scenario) throws Exception {
-        ChaosRunner runner = new ChaosRunner(ChaosCluster.Launch.of(NodeProcessIT.JAR, RUNS),
-                file -> JobSpecParser.parse(file.toFile()));
+        ChaosRunner runner = new ChaosRunner(ChaosCluster.Launch.of(NodeProcessIT.JAR, RUNS));
         RunReport report = runner.run(scenario);
         assertTrue(report.passed(), report.failures() + "\nreport: " + RUNS.resolve(scenario.name()));
         assertTrue(Files.exists(RUNS.resolve(scenario.name()).resolve("step-rate.svg")));

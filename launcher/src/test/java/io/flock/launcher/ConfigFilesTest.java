@@ -28,6 +28,6 @@ class ConfigFilesTest {
 
     @Test
     void jobExample_parses() throws Exception {
-        assertEquals("fmnist-mlp", JobSpecParser.parse(CONFIG.resolve("job-example.conf").toFile()).jobId());
+        assertEquals("fmnist-mlp", io.flock.actors.api.TrainingJob.fromFile(CONFIG.resolve("job-example.conf")).jobId());
     }
 }

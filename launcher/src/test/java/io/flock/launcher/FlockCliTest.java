@@ -129,7 +129,7 @@ class FlockCliTest {
         Run r = run("train", job.toString(), "--seed-nodes", "127.0.0.1:1");
 
         assertEquals(2, r.exitCode(), r.err());
-        assertTrue(r.err().contains("shards must be positive"), r.err());
+        assertTrue(r.err().contains("job.shards: must be positive, got -1") && r.err().contains("job.conf:2"), r.err());
     }
 
     @Test

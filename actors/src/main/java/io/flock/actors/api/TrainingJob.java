@@ -1,16 +1,19 @@
 package io.flock.actors.api;
 
+import com.typesafe.config.Config;
 import io.flock.strategies.Strategy;
 import io.flock.tensor.data.DatasetSpec;
 import io.flock.tensor.model.ModelSpec;
 import io.flock.tensor.optim.OptimizerSpec;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.UUID;
 
 /**
  * Everything that defines a training run. Immutable and serializable; build one with
- * {@link #builder()}. Exactly one of {@code steps} and {@code epochs} is positive: epochs are
- * turned into steps once the coordinator knows the dataset size.
+ * {@link #builder()}, or read a job file with {@link #fromFile(Path)} / {@link #fromConfig(Config)}
+ * ({@link #toConfig()} writes one). Exactly one of {@code steps} and {@code epochs} is positive:
+ * epochs are turned into steps once the coordinator knows the dataset size.
  *
  * @param jobId        unique id, also the prefix of the job's shard entity ids
  * @param model        the model to train
@@ -86,6 +89,33 @@ public record TrainingJob(
             case PS_ASP -> io.flock.strategies.SspClock.ASP;
             default -> 0;
         };
+    }
+
+    /**
+     * Reads a job file's document: one {@code job { ... }} block whose keys, types and defaults
+     * are those of {@code io/flock/actors/api/job-defaults.conf} (keys it omits take the default;
+     * an empty {@code id} becomes a random one).
+     *
+     * @param config the resolved document holding the {@code job} block
+     * @throws InvalidJobException listing every problem: unknown keys, wrong types, values out of
+     *                             range or inconsistent, each with its job-file key and, where the
+     *                             config has one, the file and line
+     */
+    public static TrainingJob fromConfig(Config config) {
+        return JobFile.read(config, JobFile.describe(config));
+    }
+
+    /** Parses and reads the HOCON job file {@code file}; see {@link #fromConfig(Config)}. */
+    public static TrainingJob fromFile(Path file) {
+        return JobFile.read(file);
+    }
+
+    /**
+     * This job as a job-file document ({@code job { ... }} with every key set, the id included):
+     * {@code fromConfig(job.toConfig())} equals {@code job}. Checkpoints store its rendering.
+     */
+    public Config toConfig() {
+        return JobFile.write(this);
     }
 
     public static Builder builder() {
