@@ -1,13 +1,14 @@
 package io.flock.actors.checkpoint;
 
 import io.flock.actors.api.TrainingJob;
-import io.flock.actors.wire.FlockMessage;
+import io.flock.tensor.data.BatchPlan;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Everything needed to resume a job at a step boundary: the job spec, the number of steps
- * applied (the batch-plan cursor: the plan is a pure function of the spec and the step), the
- * full parameter vector and the full optimizer state.
+ * applied (the batch-plan cursor: the plan is a pure function of the spec, the dataset size and
+ * the step), the full parameter vector and the full optimizer state. Stored in its own file
+ * format ({@link CheckpointStore}); it never travels between nodes.
  *
  * @param version        steps applied; training resumes with step {@code version}
  * @param datasetSize    training samples, fixing the batch plan
@@ -16,4 +17,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param createdMillis  wall-clock time it was taken
  */
 public record Checkpoint(String jobId, long version, TrainingJob job, int datasetSize, INDArray params,
-        INDArray optimizerState, long createdMillis) implements FlockMessage {}
+        INDArray optimizerState, long createdMillis) {
+
+    /** The job's batch plan. */
+    public BatchPlan plan() {
+        return new BatchPlan(job.seed(), datasetSize, job.globalBatch(), job.microBatches());
+    }
+
+    /** Epoch (0-based) of step {@code version}, the next step to train. */
+    public long epoch() {
+        return version / plan().stepsPerEpoch();
+    }
+
+    /** Position of step {@code version} within its epoch. */
+    public long stepInEpoch() {
+        return version % plan().stepsPerEpoch();
+    }
+}

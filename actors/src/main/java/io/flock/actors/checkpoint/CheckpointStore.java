@@ -1,10 +1,5 @@
 package io.flock.actors.checkpoint;
 
-import com.esotericsoftware.kryo.Kryo;
-import com.esotericsoftware.kryo.KryoException;
-import com.esotericsoftware.kryo.io.Input;
-import com.esotericsoftware.kryo.io.Output;
-import io.flock.actors.wire.WireRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -24,9 +19,13 @@ import java.util.zip.CRC32C;
 /**
  * Checkpoint files in one directory, named {@code <jobId>-<version>.ckpt}.
  *
- * <p>Format: the magic {@code FLOCKCKP}, a format version (int), the payload length (long), the
- * payload (a {@link Checkpoint} in Flock's Kryo wire format, registration required) and a
- * CRC32C of the payload (long). A write goes to a temporary file in the same directory, is
+ * <p>Format: the magic {@code FLOCKCKP}, a format version (int32), the payload length (int64),
+ * the payload ({@link CheckpointFormat}: job id, steps applied, batch-plan cursor, the job file,
+ * parameters and optimizer state as dtype, shape and raw little-endian elements) and a CRC32C of
+ * the payload (int64); header and trailer are big-endian. The format does not depend on Flock's
+ * wire registry. Format 2 (a Kryo payload, before Flock's stable formats) is recognised and
+ * refused as written by an older Flock; a newer format is refused naming the newest this build
+ * reads. A write goes to a temporary file in the same directory, is
  * fsynced, atomically renamed into place and the directory fsynced, so a crash leaves either
  * the old set or the new one, never a torn file under a checkpoint's name. Reading checks
  * size, magic, version, length and checksum before decoding; any failure is a
@@ -35,8 +34,10 @@ import java.util.zip.CRC32C;
 public final class CheckpointStore {
 
     static final byte[] MAGIC = "FLOCKCKP".getBytes(StandardCharsets.US_ASCII);
-    /** 2: the job spec carries its staleness bound. */
-    static final int FORMAT_VERSION = 2;
+    /** 3: Flock's own format (2 was Flock's Kryo wire registry, 1 before the staleness bound). */
+    static final int FORMAT_VERSION = CheckpointFormat.VERSION;
+    /** The last format whose payload was Kryo: recognised to say why it cannot be read. */
+    static final int LAST_KRYO_FORMAT = 2;
     static final int HEADER = MAGIC.length + 4 + 8;
     static final int TRAILER = 8;
     private static final Pattern NAME = Pattern.compile("(.+)-(\\d{12})\\.ckpt");
@@ -60,7 +61,13 @@ public final class CheckpointStore {
 
     /** Writes {@code checkpoint} atomically and prunes old ones; returns the file. */
     public Path write(Checkpoint checkpoint) {
-        byte[] payload = encode(checkpoint);
+        byte[] payload;
+        try {
+            payload = CheckpointFormat.encode(checkpoint);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException("cannot write a checkpoint of job " + checkpoint.jobId() + " at step "
+                    + checkpoint.version() + ": " + e.getMessage(), e);
+        }
         CRC32C crc = new CRC32C();
         crc.update(payload);
         Path target = dir.resolve(String.format("%s-%012d.ckpt", checkpoint.jobId(), checkpoint.version()));
@@ -105,9 +112,17 @@ public final class CheckpointStore {
             throw new CheckpointException("file " + file + " is not a Flock checkpoint (bad magic at offset 0)");
         }
         int format = buf.getInt();
-        if (format != FORMAT_VERSION) {
-            throw new CheckpointException("checkpoint " + file + " has format version " + format + "; this build reads "
-                    + FORMAT_VERSION);
+        if (format < 1) {
+            throw new CheckpointException("file " + file + " is not a Flock checkpoint (format version " + format + ")");
+        }
+        if (format > FORMAT_VERSION) {
+            throw new CheckpointException("checkpoint " + file + " has format version " + format + ", written by a newer "
+                    + "Flock; this build reads format versions up to " + FORMAT_VERSION);
+        }
+        if (format <= LAST_KRYO_FORMAT) {
+            throw new CheckpointException("checkpoint " + file + " has format version " + format + ", written by an "
+                    + "older Flock in its Kryo wire format, which this build cannot resume from (it reads format "
+                    + FORMAT_VERSION + "); finish the job with the Flock that wrote it or restart it from step 0");
         }
         long length = buf.getLong();
         if (length != bytes.length - HEADER - TRAILER) {
@@ -121,7 +136,11 @@ public final class CheckpointStore {
             throw new CheckpointException("checkpoint " + file + " is corrupt: CRC32C of the payload is "
                     + Long.toHexString(crc.getValue()) + ", the file says " + Long.toHexString(stored));
         }
-        return decode(file, bytes, (int) length);
+        try {
+            return CheckpointFormat.decode(ByteBuffer.wrap(bytes, HEADER, (int) length));
+        } catch (IllegalArgumentException e) { // InvalidJobException included: the stored job file
+            throw new CheckpointException("checkpoint " + file + " has an undecodable payload: " + e.getMessage(), e);
+        }
     }
 
     /** Result of looking for a job's newest usable checkpoint. */
@@ -168,25 +187,6 @@ public final class CheckpointStore {
                 // a stale old checkpoint is harmless; the next write tries again
             }
         }
-    }
-
-    private static byte[] encode(Checkpoint checkpoint) {
-        Output out = new Output(1 << 16, -1);
-        kryo().writeObject(out, checkpoint);
-        return out.toBytes();
-    }
-
-    private static Checkpoint decode(Path file, byte[] bytes, int length) {
-        try {
-            Input in = new Input(bytes, HEADER, length);
-            return kryo().readObject(in, Checkpoint.class);
-        } catch (KryoException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw new CheckpointException("checkpoint " + file + " has an undecodable payload: " + e.getMessage(), e);
-        }
-    }
-
-    private static Kryo kryo() {
-        return WireRegistry.newKryo(null);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {

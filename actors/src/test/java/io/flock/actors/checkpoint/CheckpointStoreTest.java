@@ -97,4 +97,96 @@ class CheckpointStoreTest {
         assertNull(found.checkpoint());
         assertTrue(found.rejected().isEmpty());
     }
+
+    @Test
+    void read_newerFormat_namesFileItsVersionAndTheNewestThisBuildReads() throws Exception {
+        Path file = new CheckpointStore(dir, 3).write(checkpoint("j", 20));
+        setFormat(file, CheckpointStore.FORMAT_VERSION + 1);
+        var e = assertThrows(CheckpointException.class, () -> CheckpointStore.read(file));
+        assertTrue(e.getMessage().contains(file.toString())
+                && e.getMessage().contains("format version " + (CheckpointStore.FORMAT_VERSION + 1))
+                && e.getMessage().contains("newer Flock")
+                && e.getMessage().contains("up to " + CheckpointStore.FORMAT_VERSION), e.getMessage());
+    }
+
+    @Test
+    void read_format2KryoFile_saysAnOlderFlockWroteIt() throws Exception {
+        Path file = new CheckpointStore(dir, 3).write(checkpoint("j", 20));
+        setFormat(file, 2);
+        var e = assertThrows(CheckpointException.class, () -> CheckpointStore.read(file));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("format version 2")
+                && e.getMessage().contains("older Flock") && e.getMessage().contains("cannot resume"), e.getMessage());
+    }
+
+    @Test
+    void read_wrongMagic_saysItIsNoCheckpoint() throws Exception {
+        Path file = new CheckpointStore(dir, 3).write(checkpoint("j", 20));
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[0] = 'X';
+        Files.write(file, bytes);
+        var e = assertThrows(CheckpointException.class, () -> CheckpointStore.read(file));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("bad magic"), e.getMessage());
+    }
+
+    @Test
+    void read_corruptPayloadWithMatchingChecksum_isUndecodable() throws Exception {
+        Path file = new CheckpointStore(dir, 3).write(checkpoint("j", 20));
+        byte[] bytes = Files.readAllBytes(file);
+        int payload = CheckpointStore.HEADER;
+        bytes[payload + 3] = 0x7f; // the job id's byte count becomes huge
+        rewriteChecksum(bytes);
+        Files.write(file, bytes);
+        var e = assertThrows(CheckpointException.class, () -> CheckpointStore.read(file));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("undecodable")
+                && e.getMessage().contains("job id declares"), e.getMessage());
+    }
+
+    @Test
+    void read_cursorThatDisagreesWithThePlan_isRefused() throws Exception {
+        Path file = new CheckpointStore(dir, 3).write(checkpoint("j", 20));
+        byte[] bytes = Files.readAllBytes(file);
+        int epochAt = CheckpointStore.HEADER + 4 + 1 + 8 + 8 + 4; // after job id "j", version, created, dataset size
+        assertEquals(2, bytes[epochAt], "step 20 of 8 per epoch is in epoch 2");
+        bytes[epochAt] = 3;
+        rewriteChecksum(bytes);
+        Files.write(file, bytes);
+        var e = assertThrows(CheckpointException.class, () -> CheckpointStore.read(file));
+        assertTrue(e.getMessage().contains("batch-plan cursor (epoch 3, step 4)"), e.getMessage());
+    }
+
+    @Test
+    void write_thenRead_keepsTheCursorAndEveryJobField() {
+        Checkpoint c = checkpoint("j", 21);
+        Checkpoint back = CheckpointStore.read(new CheckpointStore(dir, 3).write(c));
+        assertEquals(2, back.epoch());
+        assertEquals(5, back.stepInEpoch());
+        assertEquals(c.datasetSize(), back.datasetSize());
+        assertEquals(c.createdMillis(), back.createdMillis());
+        assertEquals(c.jobId(), back.jobId());
+        assertEquals(c.job(), back.job());
+    }
+
+    @Test
+    void write_doubleTensors_roundTripBitwise() {
+        Checkpoint c = checkpoint("j", 20);
+        Checkpoint d = new Checkpoint("j", 20, c.job(), 64, Nd4j.rand(DataType.DOUBLE, 23),
+                Nd4j.rand(DataType.DOUBLE, 3, 23), 1L);
+        Checkpoint back = CheckpointStore.read(new CheckpointStore(dir, 3).write(d));
+        assertEquals(DataType.DOUBLE, back.params().dataType());
+        assertEquals(d.params(), back.params());
+        assertEquals(d.optimizerState(), back.optimizerState());
+    }
+
+    private static void setFormat(Path file, int format) throws Exception {
+        byte[] bytes = Files.readAllBytes(file);
+        java.nio.ByteBuffer.wrap(bytes).putInt(CheckpointStore.MAGIC.length, format);
+        Files.write(file, bytes);
+    }
+
+    private static void rewriteChecksum(byte[] bytes) {
+        int length = bytes.length - CheckpointStore.HEADER - CheckpointStore.TRAILER;
+        var crc = new java.util.zip.CRC32C();
+        crc.update(bytes, CheckpointStore.HEADER, length);
+        java.nio.ByteBuffer.wrap(bytes).putLong(CheckpointStore.HEADER + length, crc.getValue());
+    }
 }
