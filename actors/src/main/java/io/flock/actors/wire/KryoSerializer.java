@@ -8,7 +8,6 @@ import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.KryoBufferOverflowException;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.util.Pool;
-import io.flock.actors.metrics.FlockMetrics;
 import java.io.NotSerializableException;
 import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
@@ -20,29 +19,38 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
  * The Pekko serializer for every {@link FlockMessage}: Kryo with registration required (see
- * {@link WireRegistry}), writing straight into Artery's buffers. Decoding failures — truncated
+ * {@link WireRegistry}, ids from a {@link WireIds} table), writing straight into Artery's buffers. Decoding failures — truncated
  * bytes, an unregistered class id, a corrupt length, a manifest (Flock writes none), a registered
  * value that is not a {@link FlockMessage} — surface as {@link NotSerializableException} naming the
  * problem; Artery logs and drops that one message and the node keeps running. Lengths are checked
  * against the bytes received before anything is allocated, and nesting is bounded
  * ({@link WireRegistry#MAX_DEPTH}), so no input costs more memory or stack than its own size
  * warrants (KryoFuzzTest).
+ *
+ * <p>Pekko instantiates the subclass bound in {@code pekko-defaults.conf}
+ * ({@code io.flock.actors.serialization.FlockSerializer}), which supplies Flock's table and counts
+ * decoding failures in the node's metrics; this class knows neither.
  */
-public final class KryoSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
+public class KryoSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
 
     /** Serializer id; unique among this system's serializers. */
     public static final int ID = 7_400_001;
 
     private final Pool<Kryo> pool;
-    private final org.apache.pekko.actor.typed.ActorSystem<?> system;
+    private final Runnable onError;
 
-    public KryoSerializer(ExtendedActorSystem system) {
-        this.system = Adapter.toTyped(system);
-        ActorRefResolver resolver = ActorRefResolver.get(this.system);
+    /**
+     * @param table   the classes allowed on the wire and their ids (checked complete here)
+     * @param onError called once for every message that cannot be decoded (a metrics counter)
+     */
+    protected KryoSerializer(ExtendedActorSystem system, WireIds table, Runnable onError) {
+        table.checkComplete();
+        ActorRefResolver resolver = ActorRefResolver.get(Adapter.toTyped(system));
+        this.onError = onError;
         this.pool = new Pool<>(true, false, 32) {
             @Override
             protected Kryo create() {
-                return WireRegistry.newKryo(resolver);
+                return WireRegistry.newKryo(table, resolver);
             }
         };
     }
@@ -92,7 +100,7 @@ public final class KryoSerializer extends SerializerWithStringManifest implement
     /** Flock writes no manifest: one means another serializer, or another version of this one. */
     private void checkManifest(String manifest, int size) throws NotSerializableException {
         if (manifest != null && !manifest.isEmpty()) {
-            FlockMetrics.get(system).metrics().serializationError();
+            onError.run();
             throw new NotSerializableException("cannot decode Flock message of " + size + " bytes: unexpected manifest '"
                     + (manifest.length() <= 80 ? manifest : manifest.substring(0, 80) + "...")
                     + "' (Flock's Kryo serializer writes none)");
@@ -114,7 +122,7 @@ public final class KryoSerializer extends SerializerWithStringManifest implement
         try {
             return decode(in, size);
         } catch (NotSerializableException e) {
-            FlockMetrics.get(system).metrics().serializationError();
+            onError.run();
             throw e;
         }
     }

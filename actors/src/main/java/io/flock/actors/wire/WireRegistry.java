@@ -4,37 +4,29 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import io.flock.strategies.Strategy;
-import io.flock.actors.api.TrainingEvent;
-import io.flock.actors.api.TrainingJob;
-import io.flock.actors.api.TrainingResult;
-import io.flock.actors.coordinator.Coordinator;
-import io.flock.actors.shard.ParameterShard;
-import io.flock.actors.worker.Worker;
-import io.flock.tensor.data.DatasetSpec;
-import io.flock.tensor.model.ModelSpec;
-import io.flock.tensor.optim.OptimizerSpec;
 import io.flock.tensor.wire.TensorSerializer;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The one list of classes allowed on Flock's wire, with fixed Kryo ids. Every sealed protocol
- * root contributes all of its permitted records, sorted by name, so ids are identical on every
- * node running the same build and a new message type is registered by existing in its
- * protocol. Anything not listed is refused by Kryo before instantiation.
+ * Builds the Kryo instances of Flock's wire from a {@link WireIds} table: registration required,
+ * every class under the id the table gives it (retired ids stay unregistered), class names
+ * refused unread, nesting bounded, array and string lengths checked against the bytes left
+ * ({@link BoundedReads}), tensors through {@link TensorSerializer} and typed ActorRefs as their
+ * path. Anything not in the table is refused by Kryo before instantiation.
+ *
+ * <p>This package is generic machinery and knows no protocol: Flock's own table of classes is
+ * {@code io.flock.actors.serialization.FlockWireIds}, in a package above the protocols, so that
+ * the protocol packages may depend on {@link FlockMessage} here without a package cycle.
  */
 public final class WireRegistry {
 
     /** First id used by Flock; Kryo reserves the ones below for primitives and String. */
-    static final int FIRST_ID = 100;
+    public static final int FIRST_ID = WireIds.FIRST_ID;
 
     /**
      * Deepest nesting of objects Kryo reads. Flock's deepest message (a backup's shard image:
@@ -44,55 +36,38 @@ public final class WireRegistry {
      */
     static final int MAX_DEPTH = 24;
 
-    /** Protocol roots and value types, in registration order. Append only: ids follow order. */
-    private static final List<Class<?>> ROOTS = List.of(
-            TrainingJob.class, TrainingResult.class, Strategy.class,
-            ModelSpec.class, DatasetSpec.class, OptimizerSpec.class,
-            TrainingEvent.class,
-            Coordinator.Command.class,
-            Worker.Command.class,
-            ParameterShard.Command.class, ParameterShard.Reply.class,
-            io.flock.actors.worker.Assignment.class,
-            io.flock.actors.checkpoint.Checkpoint.class,
-            io.flock.actors.checkpoint.CheckpointResult.class,
-            io.flock.actors.shard.ShardImage.class, io.flock.strategies.BspShardState.Exported.class,
-            io.flock.actors.shard.ShardBackup.Command.class, io.flock.actors.shard.BackupHost.Command.class,
-            io.flock.actors.api.JobStatus.class,
-            io.flock.strategies.BspShardState.PendingStep.class,
-            io.flock.strategies.BspShardState.PendingStep[].class,
-            org.nd4j.linalg.api.ndarray.INDArray[].class,
-            io.flock.actors.api.SwitchResult.class,
-            io.flock.actors.shard.ShardImage.Ssp.class, io.flock.strategies.SspShardState.Exported.class,
-            java.time.Duration.class);
-
-    private static final List<Class<?>> ARRAYS = List.of(
-            byte[].class, int[].class, long[].class, float[].class, double[].class, boolean[].class,
-            String[].class, long[][].class);
-
     private WireRegistry() {}
 
     /**
-     * A Kryo instance with registration required and every Flock wire class registered.
-     * {@code resolver} may be null where no ActorRef is ever written (checkpoint files).
+     * A Kryo instance with registration required and every class of {@code table} registered
+     * under its id. {@code resolver} may be null where no ActorRef is ever written.
+     *
+     * @throws IllegalStateException when a class reachable from the table's roots has no id
+     *                               (the message names it and the line to append)
      */
-    public static Kryo newKryo(ActorRefResolver resolver) {
+    public static Kryo newKryo(WireIds table, ActorRefResolver resolver) {
+        table.checkComplete();
         Kryo kryo = new Kryo(new IdsOnlyClassResolver(), null);
         kryo.setRegistrationRequired(true);
         kryo.setReferences(false);
         kryo.setMaxDepth(MAX_DEPTH);
         kryo.getRegistration(String.class).setSerializer(new BoundedReads.StringSerializer());
-        int id = FIRST_ID;
-        for (Class<?> c : ARRAYS) {
-            if (c == String[].class) kryo.register(c, new BoundedReads.StringArraySerializer(), id++);
-            else boundArray(kryo.register(c, id++));
-        }
-        kryo.register(tensorClass(), new TensorSerializer(), id++);
-        kryo.register(actorRefClass(), new ActorRefSerializer(resolver), id++);
-        for (Class<?> c : messageClasses()) {
-            var registration = kryo.register(c, id++);
-            if (c.isArray()) boundArray(registration);
-        }
+        for (Map.Entry<Integer, Class<?>> e : table.ids().entrySet()) register(kryo, e.getKey(), e.getValue(), resolver);
         return kryo;
+    }
+
+    private static void register(Kryo kryo, int id, Class<?> c, ActorRefResolver resolver) {
+        if (c == INDArray.class) {
+            kryo.register(tensorClass(), new TensorSerializer(), id);
+        } else if (c == ActorRef.class) {
+            kryo.register(actorRefClass(), new ActorRefSerializer(resolver), id);
+        } else if (c == String[].class) {
+            kryo.register(c, new BoundedReads.StringArraySerializer(), id);
+        } else if (c.isArray()) {
+            boundArray(kryo.register(c, id));
+        } else {
+            kryo.register(c, id);
+        }
     }
 
     /** Puts a length check in front of Kryo's array serializer (see {@link BoundedReads}). */
@@ -101,23 +76,6 @@ public final class WireRegistry {
         Serializer serializer = registration.getSerializer();
         registration.setSerializer(new BoundedReads.ArraySerializer<>(serializer,
                 BoundedReads.minElementBytes(registration.getType().getComponentType())));
-    }
-
-    /** All message and value classes reachable from the protocol roots, in id order. */
-    public static List<Class<?>> messageClasses() {
-        Set<Class<?>> out = new LinkedHashSet<>();
-        for (Class<?> root : ROOTS) collect(root, out);
-        return new ArrayList<>(out);
-    }
-
-    private static void collect(Class<?> c, Set<Class<?>> out) {
-        if (c.isSealed()) {
-            Class<?>[] permitted = c.getPermittedSubclasses().clone();
-            java.util.Arrays.sort(permitted, Comparator.comparing(Class::getName));
-            for (Class<?> p : permitted) collect(p, out);
-        } else if (!c.isInterface() && java.lang.reflect.Modifier.isPublic(c.getModifiers())) {
-            out.add(c); // private records (timer ticks, adapted replies) never leave their JVM
-        }
     }
 
     private static String abbreviate(String s) {

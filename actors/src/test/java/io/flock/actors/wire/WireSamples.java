@@ -54,7 +54,6 @@ final class WireSamples {
                 new Coordinator.Submit(job, any, true),
                 new Coordinator.CheckpointNow("j", any),
                 new io.flock.actors.checkpoint.CheckpointResult("j", 20, "/tmp/j-20.ckpt", ""),
-                new io.flock.actors.checkpoint.Checkpoint("j", 20, job, 600, tensor, tensor, 12345L),
                 new TrainingEvent.CheckpointWritten("j", 20, "/tmp/j-20.ckpt"),
                 new TrainingEvent.Restored("j", 20, "/tmp/j-20.ckpt", new String[] {"j-40.ckpt is corrupt"}),
                 new Coordinator.GetStatus(any),
