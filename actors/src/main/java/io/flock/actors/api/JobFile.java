@@ -46,11 +46,14 @@ final class JobFile {
         return read(given, "file " + file);
     }
 
+    /** The seeds: 64-bit in {@link TrainingJob} and its specs, though their defaults read as ints. */
+    private static final List<String> SEEDS = List.of("job.seed", "job.model.seed", "job.dataset.seed");
+
     /** Reads {@code given} (resolved; holds the {@code job} block); {@code source} heads the error. */
     static TrainingJob read(Config given, String source) {
         Config defaults = defaults();
         Config all = given.withFallback(defaults);
-        List<String> problems = new ArrayList<>(ConfigValidator.problems(all, defaults, "job"));
+        List<String> problems = new ArrayList<>(ConfigValidator.problems(all, typesOf(defaults), "job"));
         if (!given.hasPath("job")) problems.add(0, "job: missing (a job file holds one job { ... } block)");
         if (problems.isEmpty()) problems.addAll(crossChecks(all.getConfig("job")));
         if (!problems.isEmpty()) throw new InvalidJobException(source, problems);
@@ -59,6 +62,16 @@ final class JobFile {
         } catch (ConfigException | IllegalArgumentException e) {
             throw new InvalidJobException(source, List.of(e.getMessage()));
         }
+    }
+
+    /**
+     * The defaults with each seed replaced by a 64-bit number, so that the type check accepts any
+     * long seed (a job built in Java may carry one; its {@link #write} must read back).
+     */
+    private static Config typesOf(Config defaults) {
+        Config types = defaults;
+        for (String seed : SEEDS) types = types.withValue(seed, ConfigValueFactory.fromAnyRef(Long.MAX_VALUE));
+        return types;
     }
 
     /** Where a job {@code Config} came from, for the error's header. */
@@ -72,6 +85,13 @@ final class JobFile {
     /** The range and consistency checks of {@link TrainingJob}'s constructor, in job-file keys. */
     private static List<String> crossChecks(Config c) {
         List<String> problems = new ArrayList<>();
+        for (String seed : SEEDS) {
+            String key = seed.substring("job.".length());
+            Object v = c.getValue(key).unwrapped();
+            if (!(v instanceof Integer || v instanceof Long)) {
+                problems.add(seed + ": expected an integer (64-bit) but got " + c.getValue(key).render() + at(c, key));
+            }
+        }
         String id = c.getString("id");
         if (!id.isEmpty() && !id.matches("[A-Za-z0-9_.-]{1,64}")) {
             problems.add("job.id: '" + id + "' must be 1-64 characters of [A-Za-z0-9_.-]" + at(c, "id"));

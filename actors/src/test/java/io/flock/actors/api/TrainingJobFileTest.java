@@ -185,12 +185,23 @@ class TrainingJobFileTest {
                     .globalBatch(16).microBatches(16).epochs(3).strategy(Strategy.RING).shards(1).workers(1, 1).build(),
             TrainingJob.builder().model(ModelSpec.Mlp.fashionMnist(1)).dataset(new DatasetSpec.Idx("/d"))
                     .optimizer(new OptimizerSpec.Sgd(0.1)).strategy(Strategy.AUTO).build(),
+            TrainingJob.builder().model(new ModelSpec.Mlp(3, new int[] {2}, 2, 1L << 40))
+                    .dataset(new DatasetSpec.Synthetic(10, 5, 3, 2, Long.MIN_VALUE)).seed(Long.MAX_VALUE)
+                    .globalBatch(4).microBatches(2).steps(3).build(),
         };
         for (TrainingJob job : jobs) {
             assertEquals(job, TrainingJob.fromConfig(job.toConfig()));
             String text = job.toConfig().root().render();
             assertEquals(job, TrainingJob.fromConfig(ConfigFactory.parseString(text).resolve()), text);
         }
+    }
+
+    @Test
+    void fromFile_fractionalSeed_isRejected() throws IOException {
+        var e = assertThrows(InvalidJobException.class, () -> TrainingJob.fromFile(write("job {\n  seed = 1.5\n}\n")));
+
+        assertTrue(e.getMessage().contains("job.seed: expected an integer (64-bit) but got 1.5")
+                && e.getMessage().contains("job.conf:2"), e.getMessage());
     }
 
     private Path write(String text) throws IOException {
