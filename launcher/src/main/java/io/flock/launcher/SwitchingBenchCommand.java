@@ -27,16 +27,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code flock bench switch}: the pause a runtime strategy switch costs. A 3-node in-JVM cluster
+ * {@code flock bench switching}: the pause a runtime strategy switch costs. A 3-node in-JVM cluster
  * (real Artery TCP on 127.0.0.1) trains the MLP; each switch is requested at the next boundary
  * and timed from the request to the first step committed under the new strategy. The ratio
  * divides that by one plain step (median step interval before the switch) plus one parameter
  * transfer (median wall time for one node to fetch every shard's parameters and optimizer state,
  * which is what a PS → ring member does).
  */
-@Command(name = "switch", mixinStandardHelpOptions = true,
+@Command(name = "switching", mixinStandardHelpOptions = true,
         description = "Pause of a runtime strategy switch ÷ (one step + one parameter transfer).")
-final class SwitchCommand implements Callable<Integer> {
+final class SwitchingBenchCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
