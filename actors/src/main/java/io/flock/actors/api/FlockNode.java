@@ -27,7 +27,6 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
  * One Flock node: an ActorSystem named {@code flock} that joins a Pekko cluster, hosts worker
@@ -53,7 +52,7 @@ public final class FlockNode implements AutoCloseable {
         this.system = system;
         FlockMetrics.get(system); // starts the metrics endpoint with the node
         this.coordinator = FlockGuardian.coordinator(system, datasets);
-        this.adminPort = AdminHttp.startIfEnabled(system, coordinator).map(FlockNode::awaitBinding).orElse(OptionalInt.empty());
+        this.adminPort = AdminHttp.startIfEnabled(system, new AdminJobControl(system, coordinator));
     }
 
     /**
@@ -92,14 +91,6 @@ public final class FlockNode implements AutoCloseable {
     /** The port of this node's admin HTTP endpoint, empty when {@code flock.admin.token} is unset. */
     public OptionalInt adminPort() {
         return adminPort;
-    }
-
-    private static OptionalInt awaitBinding(CompletionStage<ServerBinding> binding) {
-        try {
-            return OptionalInt.of(binding.toCompletableFuture().get(30, TimeUnit.SECONDS).localAddress().getPort());
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot bind the admin endpoint (flock.admin.host/port): " + e, e);
-        }
     }
 
     /** This node's cluster address (with the real port when configured with port 0). */
