@@ -6,12 +6,13 @@ import com.typesafe.config.ConfigFactory;
 import io.flock.actors.admin.AdminHttp;
 import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.metrics.FlockMetrics;
-import io.flock.actors.node.ConfigValidator;
 import io.flock.actors.node.DatasetCache;
 import io.flock.actors.node.FlockGuardian;
 import io.flock.actors.node.NodeSettings;
 import io.flock.actors.shard.ParameterShard;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,6 +26,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion.ClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
+import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
@@ -58,7 +63,7 @@ public final class FlockNode implements AutoCloseable {
     /**
      * Starts a node from {@code config}, layered over the defaults by {@link FlockConfig}.
      *
-     * @throws ConfigValidator.InvalidConfigException when a {@code flock} key is unknown, of the
+     * @throws InvalidConfigException when a {@code flock} key is unknown, of the
      *         wrong type or unset; the message names each key and where it was set
      */
     public static FlockNode start(Config config) {
@@ -68,7 +73,7 @@ public final class FlockNode implements AutoCloseable {
     /** Starts a node that shares {@code datasets} with other nodes in this JVM. */
     public static FlockNode start(Config config, DatasetCache datasets) {
         Config loaded = FlockConfig.load(config);
-        ConfigValidator.validate(loaded);
+        FlockConfig.validate(loaded);
         Config resolved = withShardRole(loaded);
         NodeSettings settings = NodeSettings.fromConfig(resolved);
         ActorSystem<Void> system = ActorSystem.create(FlockGuardian.create(settings, datasets), SYSTEM_NAME, resolved);
@@ -219,6 +224,23 @@ public final class FlockNode implements AutoCloseable {
                         }
                     }
                     return told;
+                });
+    }
+
+    /**
+     * Where the parameter shards live: every member with a shard region (nodes with
+     * {@code flock.node.host-shards} on), mapped to the number of shard entities it hosts now,
+     * as Cluster Sharding reports it.
+     */
+    public CompletionStage<Map<Address, Integer>> shardsPerNode(Duration timeout) {
+        return AskPattern.<ClusterShardingQuery, ClusterShardingStats>ask(ClusterSharding.get(system).shardState(),
+                        replyTo -> new GetClusterShardingStats(ParameterShard.TYPE_KEY, timeout, replyTo),
+                        timeout.plusSeconds(5), system.scheduler())
+                .thenApply(stats -> {
+                    Map<Address, Integer> hosted = new LinkedHashMap<>();
+                    stats.getRegions().forEach((address, region) -> hosted.put(address,
+                            region.getStats().values().stream().mapToInt(n -> ((Number) n).intValue()).sum()));
+                    return hosted;
                 });
     }
 
