@@ -154,6 +154,17 @@ final class TestJobs {
         }
     }
 
+    /**
+     * Holds a paced job where it is: every worker waits a minute before each further step, so a
+     * test can stop the cluster before the job's end without racing it.
+     */
+    static void hold(io.flock.actors.api.LocalCluster cluster) throws Exception {
+        for (var node : cluster.nodes()) {
+            node.setStepDelay(java.time.Duration.ofMinutes(1)).toCompletableFuture().get(10,
+                    java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     static <T extends TrainingEvent> List<T> eventsOf(List<TrainingEvent> events, Class<T> type) {
         return events.stream().filter(type::isInstance).map(type::cast).toList();
     }

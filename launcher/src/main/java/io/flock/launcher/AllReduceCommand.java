@@ -1,6 +1,6 @@
 package io.flock.launcher;
 
-import io.flock.actors.dataplane.DataPlaneSettings;
+import io.flock.actors.bench.CollectiveBench;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,7 +44,7 @@ final class AllReduceCommand implements Callable<Integer> {
     int repetitions;
 
     @Option(names = "--chunk-sizes", split = ",", defaultValue = "0",
-            description = "Data-plane chunk sizes in floats to measure the ring with; 0 = DataPlaneSettings.chunkSizeFor(n),"
+            description = "Data-plane chunk sizes in floats to measure the ring with; 0 = the data plane's chunkSizeFor(n),"
                     + " the default (about 16 chunks of 256Ki..1Mi values).")
     List<Integer> chunkSizes;
 
@@ -89,7 +89,7 @@ final class AllReduceCommand implements Callable<Integer> {
         out.flush();
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
         Map<String, Long> sent = new LinkedHashMap<>();
-        int maxChunk = Math.max(DataPlaneSettings.DEFAULTS.chunkSize(), chunkSizes.stream().mapToInt(Integer::intValue).max().orElse(0));
+        int maxChunk = Math.max(CollectiveBench.defaultChunkSize(), chunkSizes.stream().mapToInt(Integer::intValue).max().orElse(0));
         try (BenchWorkers w = BenchWorkers.start(workers, maxChunk, socketBuffer)) {
             AllReduceBenchmark bench = new AllReduceBenchmark(w);
             int arteryPort = noArtery ? 0 : bench.startArtery();
@@ -103,7 +103,7 @@ final class AllReduceCommand implements Callable<Integer> {
                             case "artery" -> bench.artery(arteryPort, size.bytes(), arteryMessage);
                             default -> {
                                 int m = microBatches == 0 ? p.members() : microBatches;
-                                int chunk = p.chunk() > 0 ? p.chunk() : DataPlaneSettings.DEFAULTS.chunkSizeFor(size.floats());
+                                int chunk = p.chunk() > 0 ? p.chunk() : CollectiveBench.chunkSizeFor(size.floats());
                                 AllReduceBenchmark.Collective c = bench.collective(kind.toUpperCase(Locale.ROOT), p.members(),
                                         size.floats(), m, chunk, p.reuse());
                                 sent.put(key(size, p), c.bytesPerRank());

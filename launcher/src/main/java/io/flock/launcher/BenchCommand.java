@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 /** {@code flock bench}: groups the benchmarks; each is a subcommand. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark.",
         subcommands = {OverheadCommand.class, RecoveryCommand.class, AllReduceCommand.class, PsCommand.class,
-                SwitchCommand.class})
+                SwitchingBenchCommand.class})
 final class BenchCommand implements Runnable {
 
     @Spec

@@ -2,10 +2,7 @@ package io.flock.launcher;
 
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.FlockConfig;
-import io.flock.actors.dataplane.CollectiveSession;
-import io.flock.actors.dataplane.CollectiveSpec;
-import io.flock.actors.dataplane.DataPlaneEndpoint;
-import io.flock.actors.dataplane.DataPlaneSettings;
+import io.flock.actors.bench.CollectiveBench;
 import io.flock.strategies.MicroBatchBlocks;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -44,32 +41,28 @@ public final class BenchWorker {
     static final String ANSWER = "@@ ";
 
     private final PrintStream out;
-    private final DataPlaneEndpoint endpoint;
+    private final CollectiveBench endpoint;
     private final ServerSocketChannel tcpSink;
     private ActorSystem<Object> artery;
     private final AtomicReference<CompletableFuture<Void>> arteryAck = new AtomicReference<>();
     private final java.util.Map<String, INDArray> vectors = new java.util.HashMap<>();
 
-    private BenchWorker(PrintStream out, DataPlaneSettings settings) throws IOException {
+    private BenchWorker(PrintStream out, int chunk, int socketBuffer) throws IOException {
         this.out = out;
-        this.endpoint = DataPlaneEndpoint.start("127.0.0.1", settings);
+        this.endpoint = CollectiveBench.start("127.0.0.1", chunk, socketBuffer);
         this.tcpSink = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
         Thread sink = new Thread(this::serveTcp, "tcp-sink");
         sink.setDaemon(true);
         sink.start();
     }
 
-    /** args: chunk size in floats (the data plane's frame size). */
+    /** args: chunk size in floats (the data plane's frame size), socket buffer bytes (0 = the OS default). */
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
-        DataPlaneSettings d = DataPlaneSettings.DEFAULTS;
-        int chunk = args.length > 0 ? Integer.parseInt(args[0]) : d.chunkSize();
-        long maxFrame = Math.max(d.maxFrame(), (long) chunk * Float.BYTES + 1024);
-        DataPlaneSettings settings = new DataPlaneSettings(0, chunk, d.connectTimeout(), maxFrame,
-                Math.max(d.maxBuffered(), maxFrame), args.length > 1 ? Integer.parseInt(args[1]) : 0);
-        BenchWorker w = new BenchWorker(out, settings);
+        int chunk = args.length > 0 ? Integer.parseInt(args[0]) : CollectiveBench.defaultChunkSize();
+        BenchWorker w = new BenchWorker(out, chunk, args.length > 1 ? Integer.parseInt(args[1]) : 0);
         Nd4j.create(DataType.FLOAT, 1); // ND4J's start-up outside any measurement
-        out.println(ANSWER + "READY " + w.endpoint.address().getPort() + " " + ((InetSocketAddress) w.tcpSink.getLocalAddress()).getPort());
+        out.println(ANSWER + "READY " + w.endpoint.port() + " " + ((InetSocketAddress) w.tcpSink.getLocalAddress()).getPort());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = in.readLine()) != null) {
@@ -100,7 +93,7 @@ public final class BenchWorker {
      * per collective; answers seconds for all of them and bytes sent per one.
      */
     private void allReduce(String[] a) throws Exception {
-        CollectiveSpec.Kind kind = CollectiveSpec.Kind.valueOf(a[0]);
+        boolean tree = a[0].equals("TREE");
         String jobId = a[1];
         int rank = Integer.parseInt(a[2]);
         long length = Long.parseLong(a[3]);
@@ -116,20 +109,12 @@ public final class BenchWorker {
         List<INDArray> mine = new ArrayList<>();
         for (int m = blocks.first(rank); m < blocks.end(rank); m++) mine.add(vector("gradient-" + (m - blocks.first(rank)), length));
         INDArray into = a.length > 8 && a[8].equals("reuse") ? vector("result", length) : null;
-        long bytes = 0;
-        long start = System.nanoTime();
-        for (int it = 0; it < iterations; it++) {
-            CollectiveSession s = endpoint.open(new CollectiveSpec(jobId, 0, it, kind, members, rank, length, microBatches, chunk),
-                    into);
-            for (int i = 0; i < mine.size(); i++) s.contribute(blocks.first(rank) + i, mine.get(i));
-            s.result().get(120, TimeUnit.SECONDS);
-            bytes = s.bytesSent();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        CollectiveBench.Timing t = endpoint.allReduce(tree, jobId, rank, members, length, microBatches, chunk, iterations,
+                blocks.first(rank), mine, into);
         // ND4J frees native memory when the Java objects are collected, and this loop makes little
         // Java garbage: collect between measurements, or new result vectors pile up (GBs).
         System.gc();
-        out.println(ANSWER + "DONE " + seconds + " " + bytes);
+        out.println(ANSWER + "DONE " + t.seconds() + " " + t.bytesSent());
     }
 
     /** A vector of {@code length} random values kept for later commands of the same size (already touched). */

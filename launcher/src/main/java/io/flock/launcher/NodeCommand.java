@@ -3,7 +3,7 @@ package io.flock.launcher;
 import com.typesafe.config.Config;
 import io.flock.actors.api.FlockConfig;
 import io.flock.actors.api.FlockNode;
-import io.flock.actors.node.ConfigValidator;
+import io.flock.actors.api.InvalidConfigException;
 import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.List;
@@ -56,7 +56,7 @@ final class NodeCommand implements Callable<Integer> {
         try {
             requireSeedNodes(FlockConfig.load(config));
             node = FlockNode.start(config);
-        } catch (ConfigValidator.InvalidConfigException e) {
+        } catch (InvalidConfigException e) {
             err.println("flock node: " + e.getMessage());
             err.flush();
             return ExitCode.USAGE;
@@ -90,7 +90,7 @@ final class NodeCommand implements Callable<Integer> {
     /** A node that knows no seed node never joins anything: refuse to start it. */
     static void requireSeedNodes(Config resolved) {
         if (resolved.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
-            throw new ConfigValidator.InvalidConfigException(List.of("pekko.cluster.seed-nodes: required value is "
+            throw new InvalidConfigException(List.of("pekko.cluster.seed-nodes: required value is "
                     + "empty: list at least one seed node (a seed lists itself to start a new cluster), in the "
                     + "--config file or with --seed-nodes"));
         }

@@ -2,6 +2,7 @@ package io.flock.launcher;
 
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.LocalCluster;
+import io.flock.actors.bench.ShardBench;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -82,7 +83,7 @@ final class PsCommand implements Callable<Integer> {
                     for (int s : shards) {
                         if (!fits(size, s)) continue;
                         int rounds = Math.max(3, AllReduceBenchmark.iterations(2 * size.bytes()) / 2);
-                        double r = PsBenchmark.round(cluster.node(0), "ps-bench-" + (job++), s, size.floats(), rep == 0 ? 2 : 1, rounds);
+                        double r = ShardBench.pushPullRound(cluster.node(0), "ps-bench-" + (job++), s, size.floats(), rep == 0 ? 2 : 1, rounds);
                         if (rep > 0) seconds.computeIfAbsent(size.name() + "|" + s, k -> new ArrayList<>()).add(r);
                         System.gc(); // ND4J frees the received tensors' native memory only when they are collected
                     }

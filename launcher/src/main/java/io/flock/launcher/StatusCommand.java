@@ -1,20 +1,14 @@
 package io.flock.launcher;
 
 import io.flock.actors.api.FlockNode;
-import io.flock.actors.node.ConfigValidator;
-import io.flock.actors.shard.ParameterShard;
+import io.flock.actors.api.InvalidConfigException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.Address;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.sharding.ShardRegion.ClusterShardingStats;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
-import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
@@ -50,21 +44,14 @@ final class StatusCommand implements Callable<Integer> {
                 out.printf("  %-40s %-8s roles %s%s%n", m.address(), m.status(), new java.util.TreeSet<>(m.getRoles()),
                         m.address().equals(self) ? " (this status client)" : "");
             }
-            ClusterShardingStats stats = AskPattern.<ClusterShardingQuery, ClusterShardingStats>ask(
-                    ClusterSharding.get(node.system()).shardState(),
-                    reply -> new GetClusterShardingStats(ParameterShard.TYPE_KEY, TIMEOUT, reply),
-                    TIMEOUT.plusSeconds(5), node.system().scheduler()).toCompletableFuture().get();
+            Map<Address, Integer> shards = node.shardsPerNode(TIMEOUT).toCompletableFuture().get();
             out.println("coordinator: " + node.jobStatus(TIMEOUT).toCompletableFuture().get().describe());
             out.println("parameter shards (entities per node):");
-            if (stats.getRegions().isEmpty()) out.println("  (no node hosts shards)");
-            for (Map.Entry<Address, org.apache.pekko.cluster.sharding.ShardRegion.ShardRegionStats> e
-                    : stats.getRegions().entrySet()) {
-                int entities = e.getValue().getStats().values().stream().mapToInt(n -> ((Number) n).intValue()).sum();
-                out.printf("  %-40s %d%n", e.getKey(), entities);
-            }
+            if (shards.isEmpty()) out.println("  (no node hosts shards)");
+            shards.forEach((address, entities) -> out.printf("  %-40s %d%n", address, entities));
             out.flush();
             return ExitCode.OK;
-        } catch (ConfigValidator.InvalidConfigException | TimeoutException e) {
+        } catch (InvalidConfigException | TimeoutException e) {
             err.println("flock status: " + e.getMessage());
             err.flush();
             return e instanceof TimeoutException ? ExitCode.SOFTWARE : ExitCode.USAGE;

@@ -1,10 +1,10 @@
 package io.flock.launcher;
 
 import io.flock.actors.api.FlockNode;
+import io.flock.actors.api.InvalidConfigException;
 import io.flock.actors.api.JobStatus;
-import io.flock.strategies.Strategy;
 import io.flock.actors.api.SwitchResult;
-import io.flock.actors.node.ConfigValidator;
+import io.flock.strategies.Strategy;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -69,7 +69,7 @@ final class SwitchStrategyCommand implements Callable<Integer> {
             out.println("job " + r.jobId() + " runs " + r.strategy().id() + " from step " + r.atStep());
             out.flush();
             return ExitCode.OK;
-        } catch (ConfigValidator.InvalidConfigException | TimeoutException e) {
+        } catch (InvalidConfigException | TimeoutException e) {
             err.println("flock switch: " + e.getMessage());
             err.flush();
             return e instanceof TimeoutException ? ExitCode.SOFTWARE : ExitCode.USAGE;

@@ -3,11 +3,11 @@ package io.flock.launcher;
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.FlockNode;
 import io.flock.actors.api.InvalidJobException;
+import io.flock.actors.api.InvalidConfigException;
 import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
 import io.flock.actors.api.TrainingResult;
-import io.flock.actors.node.ConfigValidator;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.File;
@@ -116,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
             return ExitCode.OK;
         } catch (IOException e) {
             err.println("flock train: could not write --params-out " + paramsOut + ": " + e.getMessage());
-        } catch (ConfigValidator.InvalidConfigException e) {
+        } catch (InvalidConfigException e) {
             err.println("flock train: " + e.getMessage());
             return ExitCode.USAGE;
         } catch (TimeoutException e) {

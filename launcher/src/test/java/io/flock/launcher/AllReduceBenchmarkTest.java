@@ -37,7 +37,7 @@ class AllReduceBenchmarkTest {
 
     @Test
     void psSlices_coverTheVectorLikeTheCoordinator_andTheFrameLimitIsRespected() {
-        assertArrayEquals(new long[] {0, 3, 6, 10}, PsBenchmark.bounds(10, 3));
+        assertArrayEquals(new long[] {0, 3, 6, 10}, io.flock.actors.bench.ShardBench.bounds(10, 3));
         assertFalse(PsCommand.fits(AllReduceBenchmark.Size.parse("16M"), 1), "64 MiB + envelope > Artery's large frame");
         assertTrue(PsCommand.fits(AllReduceBenchmark.Size.parse("16M"), 2));
     }

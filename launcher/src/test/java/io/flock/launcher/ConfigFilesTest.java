@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.FlockConfig;
-import io.flock.actors.node.ConfigValidator;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,7 +21,7 @@ class ConfigFilesTest {
     void nodeConfig_passesValidationAndNamesSeeds(String file) {
         Config config = FlockConfig.load(ConfigFactory.parseFile(CONFIG.resolve(file).toFile()));
 
-        assertDoesNotThrow(() -> ConfigValidator.validate(config));
+        assertDoesNotThrow(() -> FlockConfig.validate(config));
         assertDoesNotThrow(() -> NodeCommand.requireSeedNodes(config));
     }
 

@@ -186,4 +186,55 @@ class FlockCliTest {
         assertTrue(r.out().contains("--resume") && r.out().contains("newest valid checkpoint"), r.out());
         assertTrue(r.out().contains("--bind-port"), r.out());
     }
+
+    @Test
+    void unknownCommandWithHelp_isUsageErrorNamingIt() {
+        Run r = run("jobs", "--help");
+
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.err().contains("Unknown command 'jobs' for 'flock'"), r.err());
+        assertTrue(r.out().isEmpty(), "no usage on stdout: " + r.out());
+    }
+
+    @Test
+    void unknownCommand_isUsageErrorNamingIt() {
+        Run r = run("jobs");
+
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("Unknown command 'jobs' for 'flock'"), r.err());
+    }
+
+    @Test
+    void unknownBenchmarkWithHelp_isUsageErrorNamingIt() {
+        Run r = run("bench", "nope", "--help");
+
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("Unknown command 'nope' for 'flock bench'"), r.err());
+    }
+
+    @Test
+    void helpOfAKnownCommand_stillSucceeds() {
+        Run r = run("bench", "--help");
+
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("Usage: flock bench"), r.out());
+    }
+
+    @Test
+    void commandNames_areUniqueAcrossTheTree() {
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        java.util.List<String> clashes = new java.util.ArrayList<>();
+        java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(FlockCli.commandLine()));
+        while (!todo.isEmpty()) {
+            CommandLine c = todo.pop();
+            for (CommandLine sub : c.getSubcommands().values()) {
+                String qualified = sub.getCommandSpec().qualifiedName();
+                String previous = seen.putIfAbsent(sub.getCommandName(), qualified);
+                if (previous != null && !previous.equals(qualified)) clashes.add(previous + " / " + qualified);
+                todo.push(sub);
+            }
+        }
+        assertTrue(clashes.isEmpty(), "commands sharing a name: " + clashes);
+        assertTrue(seen.containsKey("switching") && seen.get("switch").equals("flock switch"), seen.toString());
+    }
 }

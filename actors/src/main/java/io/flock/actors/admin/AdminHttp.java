@@ -10,17 +10,16 @@ import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 
-import io.flock.actors.api.JobStatus;
-import io.flock.actors.coordinator.Coordinator;
+import io.flock.strategies.Strategy;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
-import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.Http;
@@ -40,32 +39,43 @@ import org.apache.pekko.http.javadsl.server.Route;
  * checkpoints the running job at its next step boundary and answers with the file;
  * {@code POST /admin/strategy?to=ring} switches the running job's strategy at its next step
  * boundary and answers once the first step under it is assigned.
- * Off unless a token is configured; {@code /metrics} is a separate, read-only endpoint.
+ * Off unless a token is configured; {@code /metrics} is a separate, read-only endpoint. It reaches
+ * the coordinator only through {@link JobControl}; its timeouts are {@link AdminSettings}.
  */
 public final class AdminHttp {
 
-    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
-    /** A checkpoint waits for the next step boundary on every shard. */
-    private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(120);
-
     private final ActorSystem<?> system;
-    private final ActorRef<Coordinator.Command> coordinator;
+    private final JobControl jobs;
+    private final AdminSettings settings;
     private final byte[] token;
 
-    private AdminHttp(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, AdminSettings settings) {
+    private AdminHttp(ActorSystem<?> system, JobControl jobs, AdminSettings settings) {
         this.system = system;
-        this.coordinator = coordinator;
+        this.jobs = jobs;
+        this.settings = settings;
         this.token = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Binds the admin endpoint when {@code flock.admin.token} is set; unbinds on CoordinatedShutdown. */
-    public static Optional<CompletionStage<ServerBinding>> startIfEnabled(ActorSystem<?> system,
-            ActorRef<Coordinator.Command> coordinator) {
+    /**
+     * Binds the admin endpoint when {@code flock.admin.token} is set and waits up to
+     * {@code flock.admin.bind-timeout} for it; unbinds on CoordinatedShutdown. Empty when off.
+     *
+     * @return the bound port
+     * @throws IllegalStateException when it cannot bind in time
+     */
+    public static OptionalInt startIfEnabled(ActorSystem<?> system, JobControl jobs) {
         AdminSettings settings = AdminSettings.fromConfig(system.settings().config());
-        if (!settings.enabled()) return Optional.empty();
+        if (!settings.enabled()) return OptionalInt.empty();
         CompletionStage<ServerBinding> binding = Http.get(system).newServerAt(settings.host(), settings.port())
-                .bind(new AdminHttp(system, coordinator, settings).routes());
-        return Optional.of(binding.thenApply(b -> b.addToCoordinatedShutdown(Duration.ofSeconds(5), system)));
+                .bind(new AdminHttp(system, jobs, settings).routes())
+                .thenApply(b -> b.addToCoordinatedShutdown(settings.unbindDeadline(), system));
+        try {
+            return OptionalInt.of(binding.toCompletableFuture()
+                    .get(settings.bindTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .localAddress().getPort());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot bind the admin endpoint (flock.admin.host/port): " + e, e);
+        }
     }
 
     Route routes() {
@@ -80,19 +90,16 @@ public final class AdminHttp {
 
     /** Switches the running job: 200 with the step it took effect at, 400 for a bad name, 409 when refused. */
     private CompletionStage<HttpResponse> switchTo(String name) {
-        io.flock.strategies.Strategy target;
+        Strategy target;
         try {
-            target = io.flock.strategies.Strategy.parse(name);
+            target = Strategy.parse(name);
         } catch (IllegalArgumentException e) {
-            return java.util.concurrent.CompletableFuture.completedFuture(response(StatusCodes.BAD_REQUEST,
-                    error(e.getMessage())));
+            return CompletableFuture.completedFuture(response(StatusCodes.BAD_REQUEST, error(e.getMessage())));
         }
-        return onRunningJob(job -> AskPattern.<Coordinator.Command, io.flock.actors.api.SwitchResult>ask(coordinator,
-                        replyTo -> new Coordinator.SwitchStrategy(job.jobId(), target, -1, "admin HTTP", replyTo),
-                        CHECKPOINT_TIMEOUT, system.scheduler())
-                .thenApply(r -> r.ok()
+        return onRunningJob(job -> jobs.switchStrategy(job.id(), target, settings.actionTimeout())
+                .thenApply(r -> r.error() == null
                         ? response(StatusCodes.OK, "{\"jobId\":" + quote(r.jobId()) + ",\"strategy\":"
-                                + quote(r.strategy().id()) + ",\"atStep\":" + r.atStep() + "}")
+                                + quote(r.strategy()) + ",\"atStep\":" + r.atStep() + "}")
                         : response(StatusCodes.CONFLICT, error(r.error()))));
     }
 
@@ -100,13 +107,10 @@ public final class AdminHttp {
      * {@code action} on the running job; 409 when none runs, 503 when the coordinator does not
      * answer (the status ask or the action's).
      */
-    private CompletionStage<HttpResponse> onRunningJob(
-            java.util.function.Function<JobStatus, CompletionStage<HttpResponse>> action) {
-        return AskPattern.<Coordinator.Command, JobStatus>ask(coordinator, Coordinator.GetStatus::new, ASK_TIMEOUT,
-                        system.scheduler())
-                .thenCompose(job -> job.idle()
-                        ? java.util.concurrent.CompletableFuture.completedFuture(response(StatusCodes.CONFLICT,
-                                error("no job is running")))
+    private CompletionStage<HttpResponse> onRunningJob(Function<JobControl.Job, CompletionStage<HttpResponse>> action) {
+        return jobs.status(settings.askTimeout())
+                .thenCompose(job -> !job.running()
+                        ? CompletableFuture.completedFuture(response(StatusCodes.CONFLICT, error("no job is running")))
                         : action.apply(job))
                 .exceptionally(e -> response(StatusCodes.SERVICE_UNAVAILABLE,
                         error("the coordinator did not answer: " + e.getMessage())));
@@ -124,12 +128,10 @@ public final class AdminHttp {
 
     /** Checkpoints the running job: 200 with the file, 409 when no job runs, 500 when writing failed. */
     private CompletionStage<HttpResponse> checkpoint() {
-        return onRunningJob(job -> AskPattern.<Coordinator.Command, io.flock.actors.checkpoint.CheckpointResult>ask(
-                        coordinator, replyTo -> new Coordinator.CheckpointNow(job.jobId(), replyTo), CHECKPOINT_TIMEOUT,
-                        system.scheduler())
-                .thenApply(r -> r.ok()
+        return onRunningJob(job -> jobs.checkpoint(job.id(), settings.actionTimeout())
+                .thenApply(r -> r.error() == null
                         ? response(StatusCodes.OK, "{\"jobId\":" + quote(r.jobId()) + ",\"step\":"
-                                + r.version() + ",\"path\":" + quote(r.path()) + "}")
+                                + r.step() + ",\"path\":" + quote(r.path()) + "}")
                         : response(StatusCodes.INTERNAL_SERVER_ERROR, error(r.error()))));
     }
 
@@ -139,18 +141,17 @@ public final class AdminHttp {
 
     /** Members as this node sees them and the coordinator's job status. */
     private CompletionStage<HttpResponse> status() {
-        return AskPattern.<Coordinator.Command, JobStatus>ask(coordinator, Coordinator.GetStatus::new, ASK_TIMEOUT,
-                        system.scheduler())
+        return jobs.status(settings.askTimeout())
                 .handle((job, error) -> HttpResponse.create().withStatus(StatusCodes.OK).withEntity(
                         ContentTypes.APPLICATION_JSON, "{" + members() + ",\"job\":" + (job != null ? job(job)
                                 : "{\"error\":" + quote("the coordinator did not answer: " + error.getMessage()) + "}")
                                 + "}"));
     }
 
-    private static String job(JobStatus job) {
-        if (job.idle()) return "{\"running\":false,\"queued\":" + job.queued() + "}";
-        return "{\"running\":true,\"id\":" + quote(job.jobId()) + ",\"step\":" + job.step() + ",\"totalSteps\":"
-                + job.totalSteps() + ",\"strategy\":" + quote(job.strategy().id()) + ",\"workers\":" + job.workers()
+    private static String job(JobControl.Job job) {
+        if (!job.running()) return "{\"running\":false,\"queued\":" + job.queued() + "}";
+        return "{\"running\":true,\"id\":" + quote(job.id()) + ",\"step\":" + job.step() + ",\"totalSteps\":"
+                + job.totalSteps() + ",\"strategy\":" + quote(job.strategy()) + ",\"workers\":" + job.workers()
                 + ",\"queued\":" + job.queued() + "}";
     }
 

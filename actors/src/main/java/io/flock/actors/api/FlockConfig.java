@@ -32,6 +32,16 @@ public final class FlockConfig {
                 .resolve();
     }
 
+    /**
+     * Checks a resolved node configuration ({@link #load}) as {@link FlockNode#start} does before
+     * anything starts: unknown {@code flock} keys, wrong types, unset values, out-of-range settings.
+     *
+     * @throws InvalidConfigException listing every problem, each with the key and where it was set
+     */
+    public static void validate(Config config) {
+        io.flock.actors.node.ConfigValidator.validate(config);
+    }
+
     /** The configuration of a node with nothing but defaults. */
     public static Config load() {
         return load(ConfigFactory.empty());

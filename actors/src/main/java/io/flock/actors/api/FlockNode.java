@@ -6,12 +6,13 @@ import com.typesafe.config.ConfigFactory;
 import io.flock.actors.admin.AdminHttp;
 import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.metrics.FlockMetrics;
-import io.flock.actors.node.ConfigValidator;
 import io.flock.actors.node.DatasetCache;
 import io.flock.actors.node.FlockGuardian;
 import io.flock.actors.node.NodeSettings;
 import io.flock.actors.shard.ParameterShard;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,9 +26,12 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion.ClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
+import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
  * One Flock node: an ActorSystem named {@code flock} that joins a Pekko cluster, hosts worker
@@ -53,13 +57,13 @@ public final class FlockNode implements AutoCloseable {
         this.system = system;
         FlockMetrics.get(system); // starts the metrics endpoint with the node
         this.coordinator = FlockGuardian.coordinator(system, datasets);
-        this.adminPort = AdminHttp.startIfEnabled(system, coordinator).map(FlockNode::awaitBinding).orElse(OptionalInt.empty());
+        this.adminPort = AdminHttp.startIfEnabled(system, new AdminJobControl(system, coordinator));
     }
 
     /**
      * Starts a node from {@code config}, layered over the defaults by {@link FlockConfig}.
      *
-     * @throws ConfigValidator.InvalidConfigException when a {@code flock} key is unknown, of the
+     * @throws InvalidConfigException when a {@code flock} key is unknown, of the
      *         wrong type or unset; the message names each key and where it was set
      */
     public static FlockNode start(Config config) {
@@ -69,7 +73,7 @@ public final class FlockNode implements AutoCloseable {
     /** Starts a node that shares {@code datasets} with other nodes in this JVM. */
     public static FlockNode start(Config config, DatasetCache datasets) {
         Config loaded = FlockConfig.load(config);
-        ConfigValidator.validate(loaded);
+        FlockConfig.validate(loaded);
         Config resolved = withShardRole(loaded);
         NodeSettings settings = NodeSettings.fromConfig(resolved);
         ActorSystem<Void> system = ActorSystem.create(FlockGuardian.create(settings, datasets), SYSTEM_NAME, resolved);
@@ -92,14 +96,6 @@ public final class FlockNode implements AutoCloseable {
     /** The port of this node's admin HTTP endpoint, empty when {@code flock.admin.token} is unset. */
     public OptionalInt adminPort() {
         return adminPort;
-    }
-
-    private static OptionalInt awaitBinding(CompletionStage<ServerBinding> binding) {
-        try {
-            return OptionalInt.of(binding.toCompletableFuture().get(30, TimeUnit.SECONDS).localAddress().getPort());
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot bind the admin endpoint (flock.admin.host/port): " + e, e);
-        }
     }
 
     /** This node's cluster address (with the real port when configured with port 0). */
@@ -228,6 +224,23 @@ public final class FlockNode implements AutoCloseable {
                         }
                     }
                     return told;
+                });
+    }
+
+    /**
+     * Where the parameter shards live: every member with a shard region (nodes with
+     * {@code flock.node.host-shards} on), mapped to the number of shard entities it hosts now,
+     * as Cluster Sharding reports it.
+     */
+    public CompletionStage<Map<Address, Integer>> shardsPerNode(Duration timeout) {
+        return AskPattern.<ClusterShardingQuery, ClusterShardingStats>ask(ClusterSharding.get(system).shardState(),
+                        replyTo -> new GetClusterShardingStats(ParameterShard.TYPE_KEY, timeout, replyTo),
+                        timeout.plusSeconds(5), system.scheduler())
+                .thenApply(stats -> {
+                    Map<Address, Integer> hosted = new LinkedHashMap<>();
+                    stats.getRegions().forEach((address, region) -> hosted.put(address,
+                            region.getStats().values().stream().mapToInt(n -> ((Number) n).intValue()).sum()));
+                    return hosted;
                 });
     }
 

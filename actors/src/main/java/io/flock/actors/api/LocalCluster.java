@@ -86,18 +86,10 @@ public final class LocalCluster implements AutoCloseable {
      * must crash a shard primary's node.
      */
     public int nodeHostingShards() throws Exception {
-        var system = nodes.get(0).system();
-        var stats = org.apache.pekko.actor.typed.javadsl.AskPattern.<
-                        org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
-                        org.apache.pekko.cluster.sharding.ShardRegion.ClusterShardingStats>ask(
-                        org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system).shardState(),
-                        replyTo -> new org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats(
-                                io.flock.actors.shard.ParameterShard.TYPE_KEY, Duration.ofSeconds(5), replyTo),
-                        Duration.ofSeconds(10), system.scheduler())
-                .toCompletableFuture().get(15, java.util.concurrent.TimeUnit.SECONDS);
+        var hosted = nodes.get(0).shardsPerNode(Duration.ofSeconds(5)).toCompletableFuture()
+                .get(15, java.util.concurrent.TimeUnit.SECONDS);
         for (int i = nodes.size() - 1; i >= 1; i--) {
-            var region = stats.getRegions().get(nodes.get(i).address());
-            if (region != null && !region.getStats().isEmpty()) return i;
+            if (hosted.getOrDefault(nodes.get(i).address(), 0) > 0) return i;
         }
         return -1;
     }

@@ -22,17 +22,14 @@ import java.util.Map;
  */
 public final class ConfigValidator {
 
-    /** The configuration is unusable; the message lists every problem found, one per line. */
-    public static final class InvalidConfigException extends IllegalArgumentException {
-        private final List<String> problems;
-
+    /**
+     * What {@link #validate} throws: the API's {@link io.flock.actors.api.InvalidConfigException};
+     * catch that one. Kept under this name while code that catches it moves over.
+     */
+    @Deprecated
+    public static final class InvalidConfigException extends io.flock.actors.api.InvalidConfigException {
         public InvalidConfigException(List<String> problems) {
-            super("invalid configuration:\n  " + String.join("\n  ", problems));
-            this.problems = List.copyOf(problems);
-        }
-
-        public List<String> problems() {
-            return problems;
+            super(problems);
         }
     }
 
@@ -46,7 +43,7 @@ public final class ConfigValidator {
     /**
      * Validates {@code config} (resolved) against the {@code flock} keys of {@code defaults}.
      *
-     * @throws InvalidConfigException listing every problem
+     * @throws io.flock.actors.api.InvalidConfigException listing every problem
      */
     public static void validate(Config config, Config defaults) {
         List<String> problems = problems(config, defaults, "flock");

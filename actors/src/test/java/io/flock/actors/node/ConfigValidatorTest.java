@@ -115,17 +115,17 @@ class ConfigValidatorTest {
 
     @Test
     void flockNodeStart_invalidConfig_failsBeforeStarting() {
-        var e = assertThrows(ConfigValidator.InvalidConfigException.class,
+        var e = assertThrows(io.flock.actors.api.InvalidConfigException.class,
                 () -> FlockNode.start(ConfigFactory.parseString("flock.nodes.worker-slots = 1")));
 
         assertTrue(e.getMessage().contains("flock.nodes: unknown key")
                 || e.getMessage().contains("flock.nodes.worker-slots: unknown key"), e.getMessage());
     }
 
-    private ConfigValidator.InvalidConfigException invalid(String text) throws IOException {
+    private io.flock.actors.api.InvalidConfigException invalid(String text) throws IOException {
         Path file = dir.resolve("node.conf");
         Files.writeString(file, text);
         Config config = FlockConfig.load(ConfigFactory.parseFile(file.toFile()));
-        return assertThrows(ConfigValidator.InvalidConfigException.class, () -> ConfigValidator.validate(config));
+        return assertThrows(io.flock.actors.api.InvalidConfigException.class, () -> ConfigValidator.validate(config));
     }
 }

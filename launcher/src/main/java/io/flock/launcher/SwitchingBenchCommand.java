@@ -3,11 +3,11 @@ package io.flock.launcher;
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.LocalCluster;
-import io.flock.strategies.Strategy;
 import io.flock.actors.api.SwitchResult;
 import io.flock.actors.api.TrainingEvent;
 import io.flock.actors.api.TrainingJob;
-import io.flock.actors.shard.ParameterShard;
+import io.flock.actors.bench.ShardBench;
+import io.flock.strategies.Strategy;
 import io.flock.tensor.data.DatasetSpec;
 import io.flock.tensor.model.ModelSpec;
 import java.io.PrintWriter;
@@ -19,7 +19,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,16 +26,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code flock bench switch}: the pause a runtime strategy switch costs. A 3-node in-JVM cluster
+ * {@code flock bench switching}: the pause a runtime strategy switch costs. A 3-node in-JVM cluster
  * (real Artery TCP on 127.0.0.1) trains the MLP; each switch is requested at the next boundary
  * and timed from the request to the first step committed under the new strategy. The ratio
  * divides that by one plain step (median step interval before the switch) plus one parameter
  * transfer (median wall time for one node to fetch every shard's parameters and optimizer state,
  * which is what a PS → ring member does).
  */
-@Command(name = "switch", mixinStandardHelpOptions = true,
+@Command(name = "switching", mixinStandardHelpOptions = true,
         description = "Pause of a runtime strategy switch ÷ (one step + one parameter transfer).")
-final class SwitchCommand implements Callable<Integer> {
+final class SwitchingBenchCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
@@ -119,19 +118,9 @@ final class SwitchCommand implements Callable<Integer> {
 
     /** Median of 5: one node fetches every shard's parameters and optimizer state (as a PS → ring member does). */
     private static double transferSeconds(LocalCluster cluster, String jobId, int shards) throws Exception {
-        var system = cluster.node(2).system();
         double[] seconds = new double[5];
         for (int trial = 0; trial < seconds.length; trial++) {
-            long start = System.nanoTime();
-            List<CompletableFuture<ParameterShard.Reply>> asks = new ArrayList<>();
-            for (int s = 0; s < shards; s++) {
-                int index = s;
-                asks.add(AskPattern.<ParameterShard.Command, ParameterShard.Reply>ask(
-                        ParameterShard.ref(system, jobId, index), replyTo -> new ParameterShard.GetSnapshot(jobId, 0,
-                                replyTo), Duration.ofSeconds(30), system.scheduler()).toCompletableFuture());
-            }
-            CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-            seconds[trial] = (System.nanoTime() - start) / 1e9;
+            seconds[trial] = ShardBench.fetchAllSeconds(cluster.node(2), jobId, shards, Duration.ofSeconds(30));
         }
         java.util.Arrays.sort(seconds);
         return OverheadBenchmark.median(seconds);
