@@ -49,7 +49,7 @@ public final class FlockCli implements Runnable {
      */
     private static void rejectUnknownCommands(ParseResult parsed) {
         for (ParseResult p = parsed; p != null; p = p.subcommand()) {
-            if (!p.unmatched().isEmpty()) {
+            if (!p.unmatched().isEmpty() && !p.commandSpec().parser().unmatchedArgumentsAllowed()) {
                 throw unknownCommandOr(new UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched()));
             }
         }
