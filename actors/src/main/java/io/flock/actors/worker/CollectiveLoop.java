@@ -149,8 +149,13 @@ final class CollectiveLoop implements StepLoop {
         ctx.scheduler().whenDone(s, t);
     }
 
+    /** The data plane's algorithm for a collective strategy. */
     private static CollectiveSpec.Kind kind(Strategy strategy) {
-        return strategy == Strategy.TREE ? CollectiveSpec.Kind.TREE : CollectiveSpec.Kind.RING;
+        return switch (strategy) {
+            case TREE -> CollectiveSpec.Kind.TREE;
+            case RING -> CollectiveSpec.Kind.RING;
+            default -> throw new IllegalArgumentException(strategy.id() + " is not a collective strategy");
+        };
     }
 
     @Override
