@@ -68,7 +68,6 @@ final class ShardPrimary {
         this.shardIndex = at < 0 ? 0 : Integer.parseInt(entityId.substring(at + 7));
     }
 
-
     static Behavior<Command> create(String entityId, ShardSettings settings) {
         return Behaviors.withStash(settings.stashCapacity(), stash -> Behaviors.withTimers(timers ->
                 Behaviors.setup(ctx -> new ShardPrimary(ctx, stash, new BackupLink(ctx, timers, settings, entityId),
@@ -77,46 +76,35 @@ final class ShardPrimary {
 
     /** No state yet: Init or Seed starts the shard; work means it is a primary re-created after a crash. */
     private Behavior<Command> idle() {
-        return work(common()
+        return rest(common()
                 .onMessage(Init.class, this::onInit)
                 .onMessage(Seed.class, this::onSeed)
-                .onMessage(BackupReady.class, this::onStrayBackup), this::startRecovery)
-                .onMessage(Replication.class, this::ignore)
-                .onMessage(Internal.class, this::ignore)
-                .build();
+                .onMessage(BackupReady.class, this::onStrayBackup), this::startRecovery);
     }
 
     /** Work waits (stashed) until a backup on another node holds the state. */
     private Behavior<Command> placingBackup() {
-        return work(common()
+        return rest(common()
                 .onMessage(Seed.class, this::stashIt)
                 .onMessage(HostsListed.class, this::onHostsForPlacement)
                 .onMessage(FindHostsAgain.class, this::onFindHostsAgain)
-                .onMessage(BackupReady.class, this::onBackupReady), this::stashIt)
-                .onMessage(Replication.class, this::ignore)
-                .onMessage(Internal.class, this::ignore)
-                .onMessage(Init.class, this::ignore)
-                .build();
+                .onMessage(BackupReady.class, this::onBackupReady), this::stashIt);
     }
 
     /** A re-created primary asks the hosts for its backup; work waits (stashed) until it has adopted its state. */
     private Behavior<Command> recovering() {
-        return work(common()
+        return rest(common()
                 .onMessage(Seed.class, this::stashIt)
                 .onMessage(HostsListed.class, this::onHostsForRecovery)
                 .onMessage(FindHostsAgain.class, this::onFindHostsAgain)
                 .onMessage(BackupState.class, this::onBackupState)
                 .onMessage(NoBackup.class, this::onNoBackup)
-                .onMessage(BackupReady.class, this::onStrayBackup), this::stashIt)
-                .onMessage(Replication.class, this::ignore)
-                .onMessage(Internal.class, this::ignore)
-                .onMessage(Init.class, this::ignore)
-                .build();
+                .onMessage(BackupReady.class, this::onStrayBackup), this::stashIt);
     }
 
     /** Work is served by the mode of the strategy in force; a pending switch is retried after it. */
     private Behavior<Command> serving() {
-        return common()
+        return rest(common()
                 .onMessage(Push.class, p -> thenTrySwitch(() -> mode.push(p)))
                 .onMessage(SspPush.class, p -> thenTrySwitch(() -> mode.sspPush(p)))
                 .onMessage(SspPull.class, p -> thenTrySwitch(() -> mode.sspPull(p)))
@@ -131,38 +119,38 @@ final class ShardPrimary {
                 .onMessage(SspBackupAck.class, this::onSspBackupAck)
                 .onMessage(BackupGone.class, this::onBackupGone)
                 .onMessage(BackupStalled.class, this::onBackupStalled)
-                .onMessage(BackupReady.class, this::onStrayBackup)
-                .onMessage(Replication.class, this::ignore)
-                .onMessage(Internal.class, this::ignore)
-                .build();
+                .onMessage(BackupReady.class, this::onStrayBackup), this::ignore);
     }
 
     /** Primary and backup are gone: reads are answered {@link Lost}; only a Seed brings the shard back. */
     private Behavior<Command> lost() {
-        return work(common()
+        return rest(common()
                 .onMessage(Pull.class, p -> refuse(p.replyTo()))
                 .onMessage(GetVersion.class, g -> refuse(g.replyTo()))
                 .onMessage(GetSnapshot.class, g -> refuse(g.replyTo()))
                 .onMessage(Seed.class, this::onSeedOwned)
-                .onMessage(BackupReady.class, this::onStrayBackup), this::ignore)
-                .onMessage(Replication.class, this::ignore)
-                .onMessage(Internal.class, this::ignore)
-                .onMessage(Init.class, this::ignore)
-                .build();
+                .onMessage(BackupReady.class, this::onStrayBackup), this::ignore);
     }
 
-    /** The entry of every table: Release stops the shard. */
+    /** The first entry of every table: Release stops the shard. */
     private BehaviorBuilder<Command> common() {
         return Behaviors.receive(Command.class).onMessage(Release.class, this::onRelease);
     }
 
-    /** Adds every piece of work not routed yet (entries added before take precedence) to {@code handler}. */
-    private static BehaviorBuilder<Command> work(BehaviorBuilder<Command> table,
-            org.apache.pekko.japi.function.Function<Command, Behavior<Command>> handler) {
-        return table.onMessage(Pull.class, handler::apply).onMessage(Push.class, handler::apply)
-                .onMessage(GetSnapshot.class, handler::apply).onMessage(GetVersion.class, handler::apply)
-                .onMessage(SspPull.class, handler::apply).onMessage(SspPush.class, handler::apply)
-                .onMessage(GetSspProgress.class, handler::apply).onMessage(SwitchStrategy.class, handler::apply);
+    /**
+     * Ends a table: work not routed above goes to {@code work}; every other message not routed
+     * above (an Init, replication, timer ticks) is ignored in this state. First match wins.
+     */
+    private Behavior<Command> rest(BehaviorBuilder<Command> table,
+            org.apache.pekko.japi.function.Function<Command, Behavior<Command>> work) {
+        return table.onMessage(Pull.class, work::apply).onMessage(Push.class, work::apply)
+                .onMessage(GetSnapshot.class, work::apply).onMessage(GetVersion.class, work::apply)
+                .onMessage(SspPull.class, work::apply).onMessage(SspPush.class, work::apply)
+                .onMessage(GetSspProgress.class, work::apply).onMessage(SwitchStrategy.class, work::apply)
+                .onMessage(Init.class, this::ignore)
+                .onMessage(Replication.class, this::ignore)
+                .onMessage(Internal.class, this::ignore)
+                .build();
     }
 
     private Behavior<Command> onInit(Init init) {
