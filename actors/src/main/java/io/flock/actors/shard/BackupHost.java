@@ -25,11 +25,11 @@ public final class BackupHost extends AbstractBehavior<BackupHost.Command> {
     public sealed interface Command extends FlockMessage {}
 
     /** Create (or replace) the backup of shard entity {@code entityId}. */
-    public record HostBackup(String entityId, ShardImage image, ActorRef<ParameterShard.Command> primary)
+    public record HostBackup(String entityId, ShardImage image, ActorRef<ParameterShard.Replication> primary)
             implements Command {}
 
     /** Does this node hold the backup of {@code entityId}? Answers BackupState through the backup, or NoBackup. */
-    public record FindBackup(String entityId, ActorRef<ParameterShard.Command> primary) implements Command {}
+    public record FindBackup(String entityId, ActorRef<ParameterShard.Replication> primary) implements Command {}
 
     /** Stop the backup of {@code entityId}, if here. */
     public record DropBackup(String entityId) implements Command {}
@@ -64,14 +64,14 @@ public final class BackupHost extends AbstractBehavior<BackupHost.Command> {
                 "backup-" + h.entityId() + "-" + created++);
         getContext().watchWith(backup, new BackupStopped(h.entityId(), backup));
         backups.put(h.entityId(), backup);
-        h.primary().tell(new ParameterShard.BackupReady(h.image().jobId(), backup));
+        h.primary().tell(new ParameterShard.Replication.BackupReady(h.image().jobId(), backup));
         return this;
     }
 
     private Behavior<Command> onFind(FindBackup f) {
         ActorRef<ShardBackup.Command> backup = backups.get(f.entityId());
         if (backup != null) backup.tell(new ShardBackup.HandOver(f.primary()));
-        else f.primary().tell(new ParameterShard.NoBackup(f.entityId(), getContext().getSelf()));
+        else f.primary().tell(new ParameterShard.Replication.NoBackup(f.entityId(), getContext().getSelf()));
         return this;
     }
 

@@ -31,7 +31,7 @@ public final class ShardBackup extends AbstractBehavior<ShardBackup.Command> {
     public record Replicate(ParameterShard.Push push) implements Command {}
 
     /** Hand the state to a (re-created) primary, which from now on is the one acknowledged. */
-    public record HandOver(ActorRef<ParameterShard.Command> primary) implements Command {}
+    public record HandOver(ActorRef<ParameterShard.Replication> primary) implements Command {}
 
     /** The job ended or a newer backup replaced this one. */
     public record Stop() implements Command {}
@@ -42,20 +42,20 @@ public final class ShardBackup extends AbstractBehavior<ShardBackup.Command> {
 
     /**
      * The primary switched its update rule at clock (= version) {@code atClock}: do the same. The
-     * answer is an {@link ParameterShard.SspBackupAck} of {@code seq} (to ps-ssp / ps-asp) or a
-     * {@link ParameterShard.BackupAck} (to ps-bsp).
+     * answer is an {@link ParameterShard.Replication.SspBackupAck} of {@code seq} (to ps-ssp / ps-asp) or a
+     * {@link ParameterShard.Replication.BackupAck} (to ps-bsp).
      */
     public record SwitchTo(Strategy strategy, int staleness, long atClock, long seq)
             implements Command {}
 
     private final ShardImage image;
     private BspShardState state;
-    private ActorRef<ParameterShard.Command> primary;
+    private ActorRef<ParameterShard.Replication> primary;
     /** The live state under ps-ssp / ps-asp; null under ps-bsp. */
     private SspShardState ssp;
     private int staleness;
 
-    private ShardBackup(ActorContext<Command> ctx, ShardImage image, ActorRef<ParameterShard.Command> primary) {
+    private ShardBackup(ActorContext<Command> ctx, ShardImage image, ActorRef<ParameterShard.Replication> primary) {
         super(ctx);
         this.image = image;
         this.state = BspShardState.restore(image.state(), image.optimizer(), image.microBatches());
@@ -67,7 +67,7 @@ public final class ShardBackup extends AbstractBehavior<ShardBackup.Command> {
         }
     }
 
-    static Behavior<Command> create(ShardImage image, ActorRef<ParameterShard.Command> primary) {
+    static Behavior<Command> create(ShardImage image, ActorRef<ParameterShard.Replication> primary) {
         return Behaviors.setup(ctx -> new ShardBackup(ctx, image, primary));
     }
 
@@ -85,18 +85,18 @@ public final class ShardBackup extends AbstractBehavior<ShardBackup.Command> {
     private Behavior<Command> onReplicate(Replicate r) {
         ParameterShard.Push p = r.push();
         if (!p.intact()) {
-            ParameterShard.refuseCorrupt(getContext(), "backup of shard " + image.shardIndex(), p);
+            BspServing.refuseCorrupt(getContext(), "backup of shard " + image.shardIndex(), p);
             return this;
         }
         if (state.push(p.step(), p.microBatch(), p.gradient()) == BspShardState.Outcome.APPLIED) {
-            primary.tell(new ParameterShard.BackupAck(image.jobId(), state.version()));
+            primary.tell(new ParameterShard.Replication.BackupAck(image.jobId(), state.version()));
         }
         return this;
     }
 
     private Behavior<Command> onHandOver(HandOver h) {
         primary = h.primary();
-        primary.tell(new ParameterShard.BackupState(image.withState(state.export())
+        primary.tell(new ParameterShard.Replication.BackupState(image.withState(state.export())
                 .withSsp(ssp == null ? null : new ShardImage.Ssp(staleness, ssp.export())), getContext().getSelf()));
         return this;
     }
@@ -108,7 +108,7 @@ public final class ShardBackup extends AbstractBehavior<ShardBackup.Command> {
             return this;
         }
         ssp.push(r.clock(), r.microBatch(), r.gradient());
-        primary.tell(new ParameterShard.SspBackupAck(image.jobId(), r.seq(), ssp.complete()));
+        primary.tell(new ParameterShard.Replication.SspBackupAck(image.jobId(), r.seq(), ssp.complete()));
         return this;
     }
 
@@ -118,11 +118,11 @@ public final class ShardBackup extends AbstractBehavior<ShardBackup.Command> {
             if (ssp == null) ssp = SspShardState.fromBsp(state.export(), image.optimizer(),
                     image.microBatches());
             staleness = sw.staleness();
-            primary.tell(new ParameterShard.SspBackupAck(image.jobId(), sw.seq(), ssp.complete()));
+            primary.tell(new ParameterShard.Replication.SspBackupAck(image.jobId(), sw.seq(), ssp.complete()));
         } else {
             if (ssp != null) state = BspShardState.restore(ssp.toBsp(), image.optimizer(), image.microBatches());
             ssp = null;
-            primary.tell(new ParameterShard.BackupAck(image.jobId(), state.version()));
+            primary.tell(new ParameterShard.Replication.BackupAck(image.jobId(), state.version()));
         }
         return this;
     }
