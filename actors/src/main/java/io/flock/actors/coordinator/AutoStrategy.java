@@ -1,6 +1,5 @@
 package io.flock.actors.coordinator;
 
-import io.flock.strategies.Strategy;
 import io.flock.strategies.CostModel;
 import io.flock.strategies.LinkFit;
 import io.flock.strategies.StrategyDecision;
@@ -53,15 +52,6 @@ public final class AutoStrategy {
                             a.getLong("cooldown-steps"), a.getLong("lead-steps")),
                     a.getIntList("probe-floats").stream().mapToInt(Integer::intValue).toArray());
         }
-    }
-
-    /** {@code flock.coordinator.stall-timeout}: zero (off) or positive. */
-    public static java.time.Duration stallTimeout(com.typesafe.config.Config c) {
-        java.time.Duration d = c.getDuration("flock.coordinator.stall-timeout");
-        if (d.isNegative()) {
-            throw new IllegalArgumentException("flock.coordinator.stall-timeout must be 0 (off) or positive, got " + d);
-        }
-        return d;
     }
 
     private final Settings settings;

@@ -7,6 +7,7 @@ import io.flock.actors.checkpoint.CheckpointStore;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.worker.Assignment;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -36,12 +37,15 @@ final class CheckpointWriter extends AbstractBehavior<CheckpointWriter.Msg> {
     private final ActorRef<CheckpointResult> requester;
     private final Duration timeout;
     private final ActorRef<ParameterShard.Reply> self;
+    private final LongSupplier millis;
     private ShardGather gather;
     private long lead = 1;
 
     private CheckpointWriter(ActorContext<Msg> ctx, Assignment layout, long version, CheckpointStore store,
-            ActorRef<Coordinator.Command> coordinator, ActorRef<CheckpointResult> requester, Duration timeout) {
+            ActorRef<Coordinator.Command> coordinator, ActorRef<CheckpointResult> requester, Duration timeout,
+            LongSupplier millis) {
         super(ctx);
+        this.millis = millis;
         this.ctx = ctx;
         this.layout = layout;
         this.store = store;
@@ -54,10 +58,13 @@ final class CheckpointWriter extends AbstractBehavior<CheckpointWriter.Msg> {
 
     /**
      * @param requester who asked (gets the result too), or null for a periodic checkpoint
+     * @param millis    wall-clock time for the checkpoint's timestamp
      */
     static Behavior<Msg> create(Assignment layout, long version, CheckpointStore store,
-            ActorRef<Coordinator.Command> coordinator, ActorRef<CheckpointResult> requester, Duration timeout) {
-        return Behaviors.setup(ctx -> new CheckpointWriter(ctx, layout, version, store, coordinator, requester, timeout));
+            ActorRef<Coordinator.Command> coordinator, ActorRef<CheckpointResult> requester, Duration timeout,
+            LongSupplier millis) {
+        return Behaviors.setup(ctx -> new CheckpointWriter(ctx, layout, version, store, coordinator, requester, timeout,
+                millis));
     }
 
     private void askAll(long version) {
@@ -91,7 +98,7 @@ final class CheckpointWriter extends AbstractBehavior<CheckpointWriter.Msg> {
         if (!gather.accept(snap) || !gather.complete()) return this;
         try {
             var file = store.write(new Checkpoint(layout.jobId(), gather.version(), layout.job(), layout.datasetSize(),
-                    gather.params(), gather.optimizerState(), System.currentTimeMillis()));
+                    gather.params(), gather.optimizerState(), millis.getAsLong()));
             return done(file.toString(), null);
         } catch (CheckpointException e) {
             return done(null, e.getMessage());

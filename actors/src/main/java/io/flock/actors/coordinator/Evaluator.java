@@ -52,7 +52,7 @@ final class Evaluator extends AbstractBehavior<Evaluator.Msg> {
         this.gather = new ShardGather(layout.shardBounds(), version);
         ActorRef<ParameterShard.Reply> self = ctx.messageAdapter(ParameterShard.Reply.class, FromShard::new);
         for (int s = 0; s < gather.shards(); s++) {
-            ParameterShard.Command ask = layout.strategy().appliesOnArrival()
+            ParameterShard.Command ask = Families.appliesOnArrival(layout.strategy())
                     ? new ParameterShard.GetSspProgress(layout.jobId(), version, true, self)
                     : verifyLogs
                     ? new ParameterShard.GetSnapshot(layout.jobId(), version, self)
@@ -89,7 +89,7 @@ final class Evaluator extends AbstractBehavior<Evaluator.Msg> {
         int bound = layout.strategy() == io.flock.strategies.Strategy.PS_ASP ? io.flock.strategies.SspClock.ASP
                 : layout.job().staleness();
         String wrong = !verifyLogs ? null
-                : layout.strategy().appliesOnArrival()
+                : Families.appliesOnArrival(layout.strategy())
                 ? gather.verifySsp(firstVersion, layout.job().microBatches(), bound)
                 : gather.verifyAppliedSteps(firstVersion);
         if (wrong != null) return fail(wrong);

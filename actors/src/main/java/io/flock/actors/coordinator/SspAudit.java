@@ -5,6 +5,7 @@ import io.flock.actors.worker.Assignment;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -18,7 +19,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * (workers report a clock only once every shard acknowledged it, and a shard acknowledges only
  * what its backup holds) must be applied in every shard's current state — after a shard primary's
  * crash, the state it recovered from its backup. Answers {@link Coordinator.SspAudited} and stops;
- * unanswered shards are asked again every 2 s, and a shard still silent after the timeout turns
+ * unanswered shards are asked again every {@code flock.coordinator.resync-retry}, and a shard still silent after the timeout turns
  * into an error value.
  */
 final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
@@ -31,8 +32,6 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
     /** Re-ask the shards that have not answered (a request can be lost while a shard moves). */
     private record Retry() implements Msg {}
 
-    private static final Duration RETRY = Duration.ofSeconds(2);
-
     private final Assignment layout;
     private final long firstClock;
     private final long reportedBelow;
@@ -42,6 +41,8 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
     private final boolean[] answered;
     private final ActorRef<ParameterShard.Reply> self;
     private final Duration timeout;
+    private final Duration retry;
+    private final LongSupplier nanoTime;
     private final long deadline;
     private int missingShards;
     private long lost;
@@ -49,7 +50,8 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
     private String firstLoss;
 
     private SspAudit(ActorContext<Msg> ctx, Assignment layout, long firstClock, long reportedBelow,
-            Map<Long, boolean[]> reportedAbove, ActorRef<Coordinator.Command> replyTo, Duration timeout) {
+            Map<Long, boolean[]> reportedAbove, ActorRef<Coordinator.Command> replyTo, Duration timeout,
+            Duration retry, LongSupplier nanoTime) {
         super(ctx);
         this.layout = layout;
         this.firstClock = Math.max(0, firstClock);
@@ -61,7 +63,9 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
         this.missingShards = answered.length;
         this.self = ctx.messageAdapter(ParameterShard.Reply.class, FromShard::new);
         this.timeout = timeout;
-        this.deadline = System.nanoTime() + timeout.toNanos();
+        this.retry = retry;
+        this.nanoTime = nanoTime;
+        this.deadline = nanoTime.getAsLong() + timeout.toNanos();
         ask();
     }
 
@@ -72,11 +76,11 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
                         .tell(new ParameterShard.GetSspProgress(layout.jobId(), 0, false, self));
             }
         }
-        getContext().scheduleOnce(RETRY, getContext().getSelf(), new Retry());
+        getContext().scheduleOnce(retry, getContext().getSelf(), new Retry());
     }
 
     private Behavior<Msg> onRetry() {
-        if (System.nanoTime() > deadline) {
+        if (nanoTime.getAsLong() > deadline) {
             return done(missingShards + " shard(s) did not report their progress within " + timeout.toSeconds() + " s");
         }
         ask();
@@ -88,11 +92,13 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
      * @param firstClock    the clock the job (re)started at in this run (-1: unknown, counted from 0)
      * @param reportedBelow every micro-batch of every clock below this was reported
      * @param reportedAbove for clocks from {@code reportedBelow} on, the micro-batches reported
+     * @param retry         how often shards that have not answered are asked again
      */
     static Behavior<Msg> create(Assignment layout, long firstClock, long reportedBelow,
-            Map<Long, boolean[]> reportedAbove, ActorRef<Coordinator.Command> replyTo, Duration timeout) {
+            Map<Long, boolean[]> reportedAbove, ActorRef<Coordinator.Command> replyTo, Duration timeout,
+            Duration retry, LongSupplier nanoTime) {
         return Behaviors.setup(ctx -> new SspAudit(ctx, layout, firstClock, reportedBelow, reportedAbove, replyTo,
-                timeout));
+                timeout, retry, nanoTime));
     }
 
     @Override

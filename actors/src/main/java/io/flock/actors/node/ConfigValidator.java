@@ -111,8 +111,7 @@ public final class ConfigValidator {
             MetricsSettings.fromConfig(config);
             AdminSettings.fromConfig(config);
             DataPlaneSettings.fromConfig(config);
-            io.flock.actors.coordinator.AutoStrategy.Settings.fromConfig(config);
-            io.flock.actors.coordinator.AutoStrategy.stallTimeout(config);
+            io.flock.actors.coordinator.CoordinatorSettings.fromConfig(config); // with flock.auto
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }
