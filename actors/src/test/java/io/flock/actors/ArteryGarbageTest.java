@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.FlockNode;
 import io.flock.actors.api.LocalCluster;
-import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.job.TrainingEvent;
 import io.flock.actors.wire.RawArtery;
 import java.io.IOException;
 import java.util.ArrayList;

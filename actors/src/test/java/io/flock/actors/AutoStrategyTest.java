@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.LocalCluster;
 import io.flock.strategies.Strategy;
-import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.job.TrainingEvent;
 import io.flock.actors.worker.Worker;
 import java.time.Duration;
 import java.util.List;

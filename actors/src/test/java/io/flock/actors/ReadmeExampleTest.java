@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.LocalCluster;
-import io.flock.actors.api.TrainingEvent;
-import io.flock.actors.api.TrainingJob;
-import io.flock.actors.api.TrainingResult;
+import io.flock.actors.job.TrainingEvent;
+import io.flock.actors.job.TrainingJob;
+import io.flock.actors.job.TrainingResult;
 import io.flock.tensor.data.DatasetSpec;
 import io.flock.tensor.model.ModelSpec;
 import io.flock.tensor.optim.OptimizerSpec;

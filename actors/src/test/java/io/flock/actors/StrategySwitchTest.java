@@ -8,8 +8,8 @@ import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.LocalCluster;
 import io.flock.strategies.Strategy;
-import io.flock.actors.api.SwitchResult;
-import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.job.SwitchResult;
+import io.flock.actors.job.TrainingEvent;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -96,7 +96,7 @@ class StrategySwitchTest {
     private volatile long waitFor = Long.MAX_VALUE;
 
     /** Submits and returns well before {@code switchStep}, so the switch lands exactly there. */
-    private JobHandle submit(io.flock.actors.api.TrainingJob job, long switchStep) throws Exception {
+    private JobHandle submit(io.flock.actors.job.TrainingJob job, long switchStep) throws Exception {
         CompletableFuture<Void> started = new CompletableFuture<>();
         JobHandle handle = cluster.node(0).submit(job, e -> {
             events.add(e);

@@ -1,8 +1,8 @@
 package io.flock.actors;
 
 import io.flock.strategies.Strategy;
-import io.flock.actors.api.TrainingEvent;
-import io.flock.actors.api.TrainingJob;
+import io.flock.actors.job.TrainingEvent;
+import io.flock.actors.job.TrainingJob;
 import io.flock.strategies.ReferenceLoop;
 import io.flock.tensor.data.BatchPlan;
 import io.flock.tensor.data.Dataset;
@@ -96,7 +96,7 @@ final class TestJobs {
     }
 
     /** The job's result within 120 s, or an error showing the last events (where it got stuck). */
-    static io.flock.actors.api.TrainingResult await(io.flock.actors.api.JobHandle handle, List<TrainingEvent> events)
+    static io.flock.actors.job.TrainingResult await(io.flock.actors.api.JobHandle handle, List<TrainingEvent> events)
             throws Exception {
         try {
             return handle.result().toCompletableFuture().get(120, java.util.concurrent.TimeUnit.SECONDS);
@@ -110,7 +110,7 @@ final class TestJobs {
      * The run ended on the fault-free trajectory (relative L2 ≤ 1e-5) and reported steps
      * {@code from}..steps-1 once each, in order.
      */
-    static void assertOnReferenceTrajectory(io.flock.actors.api.TrainingResult result, List<TrainingEvent> events,
+    static void assertOnReferenceTrajectory(io.flock.actors.job.TrainingResult result, List<TrainingEvent> events,
             long from, long steps) {
         double rel = relativeL2(result.params(), reference(steps).params());
         org.junit.jupiter.api.Assertions.assertTrue(rel <= 1e-5, "relative L2 to the fault-free reference: " + rel);

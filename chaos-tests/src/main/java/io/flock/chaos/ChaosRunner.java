@@ -2,7 +2,7 @@ package io.flock.chaos;
 
 import com.typesafe.config.ConfigRenderOptions;
 import io.flock.strategies.Strategy;
-import io.flock.actors.api.TrainingJob;
+import io.flock.actors.job.TrainingJob;
 import io.flock.chaos.net.ChaosNetwork;
 import io.flock.strategies.ReferenceLoop;
 import io.flock.tensor.data.BatchPlan;

@@ -7,7 +7,7 @@ import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-import io.flock.actors.node.ConfigValidator;
+import io.flock.actors.config.ConfigChecks;
 import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,24 +86,24 @@ public final class ScenarioParser {
         } catch (ConfigException e) {
             throw new InvalidScenarioException(e.getMessage());
         } catch (IllegalArgumentException e) {
-            throw new InvalidScenarioException(e.getMessage() + ConfigValidator.at(s.origin()));
+            throw new InvalidScenarioException(e.getMessage() + ConfigChecks.at(s.origin()));
         }
     }
 
     private static NodeSpec node(Config n, String key) throws InvalidScenarioException {
-        if (!n.hasPath("name")) throw new InvalidScenarioException(key + ".name: missing" + ConfigValidator.at(n.origin()));
+        if (!n.hasPath("name")) throw new InvalidScenarioException(key + ".name: missing" + ConfigChecks.at(n.origin()));
         try {
             return new NodeSpec(n.getString("name"), n.hasPath("worker-slots") ? n.getInt("worker-slots") : 1,
                     !n.hasPath("host-shards") || n.getBoolean("host-shards"));
         } catch (IllegalArgumentException e) {
-            throw new InvalidScenarioException(key + ": " + e.getMessage() + ConfigValidator.at(n.origin()));
+            throw new InvalidScenarioException(key + ": " + e.getMessage() + ConfigChecks.at(n.origin()));
         }
     }
 
     private static Scenario.Event event(Config e, String key) throws InvalidScenarioException {
         if (TRIGGERS.stream().filter(e::hasPath).count() != 1) {
             throw new InvalidScenarioException(key + ": set exactly one of " + String.join(", ", TRIGGERS)
-                    + ConfigValidator.at(e.origin()));
+                    + ConfigChecks.at(e.origin()));
         }
         Scenario.Trigger trigger = e.hasPath("at-step") ? new Scenario.Trigger.AtStep(e.getLong("at-step"))
                 : e.hasPath("at-seconds") ? new Scenario.Trigger.AtSeconds(e.getDouble("at-seconds"))
@@ -112,12 +112,12 @@ public final class ScenarioParser {
         String kind = e.getString("fault");
         if (!FAULTS.contains(kind)) {
             throw new InvalidScenarioException(key + ".fault: unknown fault '" + kind + "'; valid: " + String.join(", ", FAULTS)
-                    + ConfigValidator.at(fault.origin()));
+                    + ConfigChecks.at(fault.origin()));
         }
         try {
             return new Scenario.Event(trigger, fault(e, key, kind));
         } catch (IllegalArgumentException bad) {
-            throw new InvalidScenarioException(key + ": " + bad.getMessage() + ConfigValidator.at(e.origin()));
+            throw new InvalidScenarioException(key + ": " + bad.getMessage() + ConfigChecks.at(e.origin()));
         }
     }
 
@@ -153,12 +153,12 @@ public final class ScenarioParser {
         List<List<Scenario.Target>> sides = new ArrayList<>();
         if (v.valueType() != ConfigValueType.LIST) {
             throw new InvalidScenarioException(key + ".sides: expected a list of lists of node names, e.g. [[n3], [n1, n2]]"
-                    + ConfigValidator.at(v.origin()));
+                    + ConfigChecks.at(v.origin()));
         }
         for (ConfigValue side : (ConfigList) v) {
             if (side.valueType() != ConfigValueType.LIST) {
                 throw new InvalidScenarioException(key + ".sides: each side is a list of node names, e.g. [n3]"
-                        + ConfigValidator.at(side.origin()));
+                        + ConfigChecks.at(side.origin()));
             }
             sides.add(((ConfigList) side).unwrapped().stream()
                     .map(name -> new Scenario.Target(String.valueOf(name))).toList());
@@ -185,7 +185,7 @@ public final class ScenarioParser {
     }
 
     private static ConfigValue required(Config c, String path, String key) throws InvalidScenarioException {
-        if (!c.hasPath(path)) throw new InvalidScenarioException(key + ": missing" + ConfigValidator.at(c.origin()));
+        if (!c.hasPath(path)) throw new InvalidScenarioException(key + ": missing" + ConfigChecks.at(c.origin()));
         return c.getValue(path);
     }
 }

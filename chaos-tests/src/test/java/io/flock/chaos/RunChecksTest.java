@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flock.strategies.Strategy;
-import io.flock.actors.api.TrainingJob;
+import io.flock.actors.job.TrainingJob;
 import io.flock.chaos.Scenario.Fault;
 import io.flock.chaos.Scenario.Target;
 import io.flock.tensor.data.DatasetSpec;

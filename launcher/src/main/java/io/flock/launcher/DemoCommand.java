@@ -1,7 +1,7 @@
 package io.flock.launcher;
 
-import io.flock.actors.api.TrainingJob;
-import io.flock.actors.api.TrainingResult;
+import io.flock.actors.job.TrainingJob;
+import io.flock.actors.job.TrainingResult;
 import io.flock.tensor.data.DatasetSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package io.flock.launcher;
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.JobHandle;
 import io.flock.actors.api.LocalCluster;
-import io.flock.actors.api.TrainingResult;
+import io.flock.actors.job.TrainingResult;
 import java.io.PrintWriter;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;

@@ -3,7 +3,7 @@ package io.flock.launcher;
 import com.typesafe.config.Config;
 import io.flock.actors.api.FlockConfig;
 import io.flock.actors.api.FlockNode;
-import io.flock.actors.api.InvalidConfigException;
+import io.flock.actors.config.InvalidConfigException;
 import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.List;

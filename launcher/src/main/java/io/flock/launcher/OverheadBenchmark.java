@@ -1,8 +1,8 @@
 package io.flock.launcher;
 
 import io.flock.actors.api.FlockNode;
-import io.flock.actors.api.TrainingEvent;
-import io.flock.actors.api.TrainingJob;
+import io.flock.actors.job.TrainingEvent;
+import io.flock.actors.job.TrainingJob;
 import io.flock.strategies.ReferenceLoop;
 import io.flock.tensor.data.BatchPlan;
 import io.flock.tensor.data.Dataset;

@@ -1,6 +1,6 @@
 package io.flock.launcher;
 
-import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.job.TrainingEvent;
 import java.io.PrintWriter;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;

@@ -1,7 +1,7 @@
 package io.flock.launcher;
 
 import io.flock.actors.api.FlockNode;
-import io.flock.actors.api.InvalidConfigException;
+import io.flock.actors.config.InvalidConfigException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package io.flock.launcher;
 
 import io.flock.actors.api.FlockNode;
-import io.flock.actors.api.InvalidConfigException;
-import io.flock.actors.api.JobStatus;
-import io.flock.actors.api.SwitchResult;
+import io.flock.actors.config.InvalidConfigException;
+import io.flock.actors.job.JobStatus;
+import io.flock.actors.job.SwitchResult;
 import io.flock.strategies.Strategy;
 import java.io.PrintWriter;
 import java.time.Duration;

@@ -2,12 +2,12 @@ package io.flock.launcher;
 
 import com.typesafe.config.ConfigFactory;
 import io.flock.actors.api.FlockNode;
-import io.flock.actors.api.InvalidJobException;
-import io.flock.actors.api.InvalidConfigException;
+import io.flock.actors.job.InvalidJobException;
+import io.flock.actors.config.InvalidConfigException;
 import io.flock.actors.api.JobHandle;
-import io.flock.actors.api.TrainingEvent;
-import io.flock.actors.api.TrainingJob;
-import io.flock.actors.api.TrainingResult;
+import io.flock.actors.job.TrainingEvent;
+import io.flock.actors.job.TrainingJob;
+import io.flock.actors.job.TrainingResult;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.File;

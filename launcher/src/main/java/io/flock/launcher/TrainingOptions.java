@@ -1,7 +1,7 @@
 package io.flock.launcher;
 
 import io.flock.strategies.Strategy;
-import io.flock.actors.api.TrainingJob;
+import io.flock.actors.job.TrainingJob;
 import io.flock.tensor.model.ModelSpec;
 import io.flock.tensor.optim.OptimizerSpec;
 import java.nio.file.Path;

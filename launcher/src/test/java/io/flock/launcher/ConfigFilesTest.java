@@ -27,6 +27,6 @@ class ConfigFilesTest {
 
     @Test
     void jobExample_parses() throws Exception {
-        assertEquals("fmnist-mlp", io.flock.actors.api.TrainingJob.fromFile(CONFIG.resolve("job-example.conf")).jobId());
+        assertEquals("fmnist-mlp", io.flock.actors.job.TrainingJob.fromFile(CONFIG.resolve("job-example.conf")).jobId());
     }
 }

@@ -143,15 +143,15 @@ class FlockCliTest {
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void switch_runningJob_movesItToRingAndSaysFromWhichStep() throws Exception {
         try (var cluster = io.flock.actors.api.LocalCluster.start(2, 1, com.typesafe.config.ConfigFactory.empty())) {
-            var job = io.flock.actors.api.TrainingJob.builder().jobId("cli-switch")
+            var job = io.flock.actors.job.TrainingJob.builder().jobId("cli-switch")
                     .model(io.flock.tensor.model.ModelSpec.Mlp.fashionMnist(1))
                     .dataset(io.flock.tensor.data.DatasetSpec.Synthetic.fashionMnistShaped(600, 100, 1))
                     .globalBatch(60).microBatches(6).steps(2_000).shards(2).workers(2, 2).build();
             var started = new java.util.concurrent.CompletableFuture<Void>();
-            var switched = new java.util.concurrent.CompletableFuture<io.flock.actors.api.TrainingEvent.StrategyChanged>();
+            var switched = new java.util.concurrent.CompletableFuture<io.flock.actors.job.TrainingEvent.StrategyChanged>();
             var handle = cluster.node(0).submit(job, e -> {
-                if (e instanceof io.flock.actors.api.TrainingEvent.StepCompleted) started.complete(null);
-                if (e instanceof io.flock.actors.api.TrainingEvent.StrategyChanged c) switched.complete(c);
+                if (e instanceof io.flock.actors.job.TrainingEvent.StepCompleted) started.complete(null);
+                if (e instanceof io.flock.actors.job.TrainingEvent.StrategyChanged c) switched.complete(c);
             });
             started.get(120, TimeUnit.SECONDS);
             String seed = cluster.node(0).address().getHost().get() + ":" + cluster.node(0).address().getPort().get();

@@ -3,7 +3,7 @@ package io.flock.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.job.TrainingEvent;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class PublicApiOnlyTest {
 
     static final Path SOURCES = Path.of("src", "main", "java", "io", "flock", "launcher");
-    static final Pattern INTERNAL = Pattern.compile("io\\.flock\\.actors\\.(?!api\\.|bench\\.)([a-z]+)\\.");
+    static final Pattern INTERNAL = Pattern.compile("io\\.flock\\.actors\\.(?!api\\.|job\\.|config\\.|bench\\.)([a-z]+)\\.");
 
     @Test
     void launcherSources_useOnlyTheApiAndBenchPackages() throws IOException {

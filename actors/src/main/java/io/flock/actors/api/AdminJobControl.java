@@ -1,5 +1,7 @@
 package io.flock.actors.api;
 
+import io.flock.actors.job.JobStatus;
+import io.flock.actors.job.SwitchResult;
 import io.flock.actors.admin.JobControl;
 import io.flock.actors.coordinator.Coordinator;
 import io.flock.strategies.Strategy;

@@ -1,5 +1,6 @@
 package io.flock.actors.api;
 
+import io.flock.actors.config.InvalidConfigException;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;

@@ -1,12 +1,18 @@
 package io.flock.actors.api;
 
+import io.flock.actors.config.InvalidConfigException;
 import io.flock.strategies.Strategy;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.flock.actors.job.TrainingJob;
+import io.flock.actors.job.TrainingEvent;
+import io.flock.actors.job.TrainingResult;
+import io.flock.actors.job.JobStatus;
+import io.flock.actors.job.SwitchResult;
 import io.flock.actors.admin.AdminHttp;
 import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.metrics.FlockMetrics;
-import io.flock.actors.node.DatasetCache;
+import io.flock.tensor.data.DatasetCache;
 import io.flock.actors.node.FlockGuardian;
 import io.flock.actors.node.NodeSettings;
 import io.flock.actors.shard.ParameterShard;

@@ -1,5 +1,7 @@
 package io.flock.actors.api;
 
+import io.flock.actors.job.TrainingEvent;
+import io.flock.actors.job.TrainingResult;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.Behavior;

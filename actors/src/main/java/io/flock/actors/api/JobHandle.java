@@ -1,5 +1,6 @@
 package io.flock.actors.api;
 
+import io.flock.actors.job.TrainingResult;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 

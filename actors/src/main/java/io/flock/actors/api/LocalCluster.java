@@ -2,7 +2,7 @@ package io.flock.actors.api;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.flock.actors.node.DatasetCache;
+import io.flock.tensor.data.DatasetCache;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.flock.actors.checkpoint;
 
-import io.flock.actors.api.TrainingJob;
+import io.flock.actors.job.TrainingJob;
 import io.flock.tensor.data.BatchPlan;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -2,7 +2,7 @@ package io.flock.actors.checkpoint;
 
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
-import io.flock.actors.api.TrainingJob;
+import io.flock.actors.job.TrainingJob;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,9 +1,9 @@
 package io.flock.actors.coordinator;
 
-import io.flock.actors.api.SwitchResult;
-import io.flock.actors.api.TrainingEvent;
-import io.flock.actors.api.TrainingJob;
-import io.flock.actors.api.TrainingResult;
+import io.flock.actors.job.SwitchResult;
+import io.flock.actors.job.TrainingEvent;
+import io.flock.actors.job.TrainingJob;
+import io.flock.actors.job.TrainingResult;
 import io.flock.actors.checkpoint.CheckpointResult;
 import io.flock.actors.checkpoint.CheckpointStore;
 import io.flock.actors.coordinator.JobState.Finishing;
@@ -17,7 +17,7 @@ import io.flock.actors.coordinator.JobState.Switching;
 import io.flock.actors.coordinator.JobState.Waiting;
 import io.flock.actors.coordinator.RecoveryPolicy.Decision;
 import io.flock.actors.metrics.FlockMetrics;
-import io.flock.actors.node.DatasetCache;
+import io.flock.tensor.data.DatasetCache;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.worker.Assignment;
 import io.flock.actors.worker.Worker;

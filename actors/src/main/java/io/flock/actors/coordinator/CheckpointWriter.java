@@ -1,5 +1,6 @@
 package io.flock.actors.coordinator;
 
+import io.flock.actors.shard.ShardGather;
 import io.flock.actors.checkpoint.Checkpoint;
 import io.flock.actors.checkpoint.CheckpointException;
 import io.flock.actors.checkpoint.CheckpointResult;

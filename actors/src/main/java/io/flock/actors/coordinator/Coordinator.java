@@ -1,13 +1,13 @@
 package io.flock.actors.coordinator;
 
-import io.flock.actors.api.JobStatus;
-import io.flock.actors.api.SwitchResult;
-import io.flock.actors.api.TrainingEvent;
-import io.flock.actors.api.TrainingJob;
+import io.flock.actors.job.JobStatus;
+import io.flock.actors.job.SwitchResult;
+import io.flock.actors.job.TrainingEvent;
+import io.flock.actors.job.TrainingJob;
 import io.flock.actors.checkpoint.CheckpointResult;
 import io.flock.actors.checkpoint.CheckpointStore;
 import io.flock.actors.coordinator.JobState.SwitchStep;
-import io.flock.actors.node.DatasetCache;
+import io.flock.tensor.data.DatasetCache;
 import io.flock.actors.wire.FlockMessage;
 import io.flock.actors.worker.Assignment;
 import io.flock.actors.worker.Worker;

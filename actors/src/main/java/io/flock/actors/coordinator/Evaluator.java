@@ -1,6 +1,7 @@
 package io.flock.actors.coordinator;
 
-import io.flock.actors.node.DatasetCache;
+import io.flock.actors.shard.ShardGather;
+import io.flock.tensor.data.DatasetCache;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.worker.Assignment;
 import io.flock.tensor.data.Dataset;

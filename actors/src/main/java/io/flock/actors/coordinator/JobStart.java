@@ -1,9 +1,9 @@
 package io.flock.actors.coordinator;
 
-import io.flock.actors.api.TrainingJob;
+import io.flock.actors.job.TrainingJob;
 import io.flock.actors.checkpoint.Checkpoint;
 import io.flock.actors.checkpoint.CheckpointStore;
-import io.flock.actors.node.DatasetCache;
+import io.flock.tensor.data.DatasetCache;
 import io.flock.tensor.data.Dataset;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

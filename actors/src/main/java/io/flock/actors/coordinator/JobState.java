@@ -1,6 +1,6 @@
 package io.flock.actors.coordinator;
 
-import io.flock.actors.api.SwitchResult;
+import io.flock.actors.job.SwitchResult;
 import io.flock.actors.worker.Worker;
 import io.flock.strategies.Strategy;
 import java.util.List;

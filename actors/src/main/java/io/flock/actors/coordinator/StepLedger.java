@@ -1,6 +1,6 @@
 package io.flock.actors.coordinator;
 
-import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.job.TrainingEvent;
 import io.flock.tensor.data.BatchPlan;
 import java.util.ArrayList;
 import java.util.HashMap;

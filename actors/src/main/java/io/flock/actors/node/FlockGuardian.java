@@ -1,8 +1,9 @@
 package io.flock.actors.node;
 
+import io.flock.tensor.data.DatasetCache;
 import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.shard.BackupHost;
-import io.flock.actors.metrics.ClusterMetrics;
+import io.flock.actors.node.ClusterMetrics;
 import io.flock.actors.metrics.FlockMetrics;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.worker.Worker;

@@ -1,10 +1,10 @@
 package io.flock.actors.serialization;
 
-import io.flock.actors.api.JobStatus;
-import io.flock.actors.api.SwitchResult;
-import io.flock.actors.api.TrainingEvent;
-import io.flock.actors.api.TrainingJob;
-import io.flock.actors.api.TrainingResult;
+import io.flock.actors.job.JobStatus;
+import io.flock.actors.job.SwitchResult;
+import io.flock.actors.job.TrainingEvent;
+import io.flock.actors.job.TrainingJob;
+import io.flock.actors.job.TrainingResult;
 import io.flock.actors.checkpoint.CheckpointResult;
 import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.shard.BackupHost;

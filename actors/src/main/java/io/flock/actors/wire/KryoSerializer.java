@@ -28,7 +28,7 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  * warrants (KryoFuzzTest).
  *
  * <p>Pekko instantiates the subclass bound in {@code pekko-defaults.conf}
- * ({@code io.flock.actors.serialization.FlockSerializer}), which supplies Flock's table and counts
+ * (the {@code FlockSerializer} of the serialization package), which supplies Flock's table and counts
  * decoding failures in the node's metrics; this class knows neither.
  */
 public class KryoSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {

@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * path. Anything not in the table is refused by Kryo before instantiation.
  *
  * <p>This package is generic machinery and knows no protocol: Flock's own table of classes is
- * {@code io.flock.actors.serialization.FlockWireIds}, in a package above the protocols, so that
+ * {@code FlockWireIds} (serialization package), in a package above the protocols, so that
  * the protocol packages may depend on {@link FlockMessage} here without a package cycle.
  */
 public final class WireRegistry {

@@ -1,8 +1,8 @@
 package io.flock.actors.worker;
 
-import io.flock.actors.api.TrainingJob;
+import io.flock.actors.job.TrainingJob;
 import io.flock.strategies.Strategy;
-import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.job.TrainingEvent;
 import io.flock.actors.wire.FlockMessage;
 import org.apache.pekko.actor.typed.ActorRef;
 

@@ -1,7 +1,7 @@
 package io.flock.actors.worker;
 
 import io.flock.actors.coordinator.Coordinator;
-import io.flock.actors.coordinator.ShardGather;
+import io.flock.actors.shard.ShardGather;
 import io.flock.actors.dataplane.CollectiveSession;
 import io.flock.actors.dataplane.CollectiveSpec;
 import io.flock.actors.dataplane.DataPlane;

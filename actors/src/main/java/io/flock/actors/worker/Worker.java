@@ -4,7 +4,7 @@ import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.dataplane.CollectiveSession;
 import io.flock.actors.dataplane.DataPlane;
 import io.flock.actors.metrics.FlockMetrics;
-import io.flock.actors.node.DatasetCache;
+import io.flock.tensor.data.DatasetCache;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.wire.FlockMessage;
 import io.flock.strategies.Replica;

@@ -1,6 +1,6 @@
 package io.flock.actors.worker;
 
-import io.flock.actors.node.DatasetCache;
+import io.flock.tensor.data.DatasetCache;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.tensor.data.BatchPlan;
 import io.flock.tensor.data.Dataset;

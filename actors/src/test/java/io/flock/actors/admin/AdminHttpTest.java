@@ -94,12 +94,12 @@ class AdminHttpTest {
         try (LocalCluster training = LocalCluster.start(1, 1, ConfigFactory.parseString(
                 "flock.admin.token = \"" + TOKEN + "\"\nflock.checkpoint.dir = \"" + dir + "\""))) {
             var started = new java.util.concurrent.CompletableFuture<Void>();
-            var job = io.flock.actors.api.TrainingJob.builder().jobId("admin-ckpt")
+            var job = io.flock.actors.job.TrainingJob.builder().jobId("admin-ckpt")
                     .model(new io.flock.tensor.model.ModelSpec.Mlp(20, new int[] {8}, 4, 1))
                     .dataset(new io.flock.tensor.data.DatasetSpec.Synthetic(256, 32, 20, 4, 1))
                     .globalBatch(16).microBatches(2).steps(400).shards(2).build();
             var handle = training.node(0).submit(job, e -> {
-                if (e instanceof io.flock.actors.api.TrainingEvent.StepCompleted) started.complete(null);
+                if (e instanceof io.flock.actors.job.TrainingEvent.StepCompleted) started.complete(null);
             });
             started.get(60, java.util.concurrent.TimeUnit.SECONDS);
             int adminPort = training.node(0).adminPort().orElseThrow();

@@ -1,5 +1,7 @@
 package io.flock.actors.api;
 
+import io.flock.actors.job.TrainingJob;
+import io.flock.actors.job.InvalidJobException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

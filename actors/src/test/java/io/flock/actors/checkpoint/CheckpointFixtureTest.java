@@ -3,7 +3,7 @@ package io.flock.actors.checkpoint;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.flock.actors.api.TrainingJob;
+import io.flock.actors.job.TrainingJob;
 import io.flock.strategies.Strategy;
 import io.flock.tensor.data.DatasetSpec;
 import io.flock.tensor.model.ModelSpec;

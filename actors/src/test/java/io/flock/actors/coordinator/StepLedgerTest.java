@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flock.actors.api.TrainingEvent;
+import io.flock.actors.job.TrainingEvent;
 import io.flock.tensor.data.BatchPlan;
 import java.util.List;
 import org.junit.jupiter.api.Test;

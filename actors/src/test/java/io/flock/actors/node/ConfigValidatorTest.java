@@ -1,5 +1,6 @@
 package io.flock.actors.node;
 
+import io.flock.actors.config.InvalidConfigException;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -115,17 +116,17 @@ class ConfigValidatorTest {
 
     @Test
     void flockNodeStart_invalidConfig_failsBeforeStarting() {
-        var e = assertThrows(io.flock.actors.api.InvalidConfigException.class,
+        var e = assertThrows(io.flock.actors.config.InvalidConfigException.class,
                 () -> FlockNode.start(ConfigFactory.parseString("flock.nodes.worker-slots = 1")));
 
         assertTrue(e.getMessage().contains("flock.nodes: unknown key")
                 || e.getMessage().contains("flock.nodes.worker-slots: unknown key"), e.getMessage());
     }
 
-    private io.flock.actors.api.InvalidConfigException invalid(String text) throws IOException {
+    private io.flock.actors.config.InvalidConfigException invalid(String text) throws IOException {
         Path file = dir.resolve("node.conf");
         Files.writeString(file, text);
         Config config = FlockConfig.load(ConfigFactory.parseFile(file.toFile()));
-        return assertThrows(io.flock.actors.api.InvalidConfigException.class, () -> ConfigValidator.validate(config));
+        return assertThrows(io.flock.actors.config.InvalidConfigException.class, () -> ConfigValidator.validate(config));
     }
 }

@@ -180,7 +180,7 @@ class KryoFuzzTest {
         // A TrainingJob whose dataset (a DatasetSpec slot, so a class id is read) is another TrainingJob,
         // and so on: Kryo reads record components by name, checkpointEvery (a varlong) then dataset.
         // 3 bytes per level, 200k levels. Without a depth bound: a StackOverflowError.
-        int jobId = registry.getRegistration(io.flock.actors.api.TrainingJob.class).getId();
+        int jobId = registry.getRegistration(io.flock.actors.job.TrainingJob.class).getId();
         Output out = new Output(1 << 20, -1);
         for (int level = 0; level < 200_000; level++) {
             out.writeVarInt(jobId + 2, true);

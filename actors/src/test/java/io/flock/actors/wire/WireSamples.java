@@ -1,9 +1,9 @@
 package io.flock.actors.wire;
 
 import io.flock.strategies.Strategy;
-import io.flock.actors.api.TrainingEvent;
-import io.flock.actors.api.TrainingJob;
-import io.flock.actors.api.TrainingResult;
+import io.flock.actors.job.TrainingEvent;
+import io.flock.actors.job.TrainingJob;
+import io.flock.actors.job.TrainingResult;
 import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.worker.Assignment;
@@ -57,7 +57,7 @@ final class WireSamples {
                 new TrainingEvent.CheckpointWritten("j", 20, "/tmp/j-20.ckpt"),
                 new TrainingEvent.Restored("j", 20, "/tmp/j-20.ckpt", new String[] {"j-40.ckpt is corrupt"}),
                 new Coordinator.GetStatus(any),
-                new io.flock.actors.api.JobStatus("j", 3, 10, io.flock.strategies.Strategy.PS_BSP, 2, 1),
+                new io.flock.actors.job.JobStatus("j", 3, 10, io.flock.strategies.Strategy.PS_BSP, 2, 1),
                 new Coordinator.StepDone("j", 2, 3, 1, new int[] {1, 3}, new double[] {0.5, 0.25}, 20, 12345),
                 new Coordinator.WorkerFailed("j", 1, "no data"),
                 new Worker.Assign(assignment, any),
@@ -111,8 +111,8 @@ final class WireSamples {
                 new ParameterShard.Seed("j", 1, exported, OptimizerSpec.Adam.of(1e-3), 6, any),
                 new TrainingEvent.StrategyChanged("j", Strategy.PS_BSP, Strategy.RING, 20, "asked"),
                 new TrainingEvent.StrategyDecided("j", 40, Strategy.RING, Strategy.PS_SSP, "worker 2 is 2x slower"),
-                new io.flock.actors.api.SwitchResult("j", Strategy.RING, 20, null),
-                new io.flock.actors.api.SwitchResult("j", Strategy.PS_BSP, -1, "no running job j"),
+                new io.flock.actors.job.SwitchResult("j", Strategy.RING, 20, null),
+                new io.flock.actors.job.SwitchResult("j", Strategy.PS_BSP, -1, "no running job j"),
                 new Coordinator.SwitchStrategy("j", Strategy.RING, 20, "asked", any),
                 new Coordinator.Held("j", 3, 1, 20),
                 new Coordinator.AtBoundary("j", 3, 1, 20),

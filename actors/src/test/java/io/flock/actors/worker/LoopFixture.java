@@ -1,10 +1,10 @@
 package io.flock.actors.worker;
 
-import io.flock.actors.api.TrainingJob;
+import io.flock.actors.job.TrainingJob;
 import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.dataplane.CollectiveSession;
 import io.flock.actors.metrics.TrainingMetrics;
-import io.flock.actors.node.DatasetCache;
+import io.flock.tensor.data.DatasetCache;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.strategies.Strategy;
 import io.flock.tensor.data.BatchPlan;

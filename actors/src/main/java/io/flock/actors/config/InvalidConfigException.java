@@ -1,11 +1,11 @@
-package io.flock.actors.api;
+package io.flock.actors.config;
 
 import java.util.List;
 
 /**
  * A node configuration (or a file read like one) is unusable; the message lists every problem
  * found, one per line, each naming the key and where it was set. Thrown by
- * {@link FlockNode#start} and {@link FlockConfig#validate}.
+ * {@code FlockNode.start}, {@code FlockConfig.validate} and the node's validator.
  */
 public class InvalidConfigException extends IllegalArgumentException {
 

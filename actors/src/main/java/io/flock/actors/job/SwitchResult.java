@@ -1,4 +1,4 @@
-package io.flock.actors.api;
+package io.flock.actors.job;
 
 import io.flock.strategies.Strategy;
 import io.flock.actors.wire.FlockMessage;

@@ -1,4 +1,4 @@
-package io.flock.actors.node;
+package io.flock.tensor.data;
 
 import io.flock.tensor.data.Dataset;
 import io.flock.tensor.data.DatasetSpec;

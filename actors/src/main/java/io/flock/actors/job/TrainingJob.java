@@ -1,4 +1,4 @@
-package io.flock.actors.api;
+package io.flock.actors.job;
 
 import com.typesafe.config.Config;
 import io.flock.strategies.Strategy;
@@ -93,7 +93,7 @@ public record TrainingJob(
 
     /**
      * Reads a job file's document: one {@code job { ... }} block whose keys, types and defaults
-     * are those of {@code io/flock/actors/api/job-defaults.conf} (keys it omits take the default;
+     * are those of {@code io/flock/actors/job/job-defaults.conf} (keys it omits take the default;
      * an empty {@code id} becomes a random one).
      *
      * @param config the resolved document holding the {@code job} block

@@ -1,5 +1,7 @@
-package io.flock.actors.metrics;
+package io.flock.actors.node;
 
+import io.flock.actors.metrics.FlockMetrics;
+import io.flock.actors.metrics.TrainingMetrics;
 import io.flock.actors.shard.ParameterShard;
 import java.time.Duration;
 import java.util.HashMap;

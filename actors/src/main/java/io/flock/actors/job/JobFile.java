@@ -1,4 +1,4 @@
-package io.flock.actors.api;
+package io.flock.actors.job;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -6,7 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValueFactory;
-import io.flock.actors.node.ConfigValidator;
+import io.flock.actors.config.ConfigChecks;
 import io.flock.strategies.Strategy;
 import io.flock.tensor.data.DatasetSpec;
 import io.flock.tensor.model.ModelSpec;
@@ -19,7 +19,7 @@ import java.util.Map;
 
 /**
  * The job-file form of a {@link TrainingJob}: a HOCON document with one {@code job { ... }} block
- * whose keys, types and defaults are those of {@code io/flock/actors/api/job-defaults.conf}.
+ * whose keys, types and defaults are those of {@code io/flock/actors/job/job-defaults.conf}.
  * Reading checks every key against the defaults, then the values against each other, and reports
  * each problem with the key as the user wrote it and the file and line it came from; writing
  * renders every key, so a job read back from its own rendering is equal to it.
@@ -27,7 +27,7 @@ import java.util.Map;
 final class JobFile {
 
     /** Classpath resource with every job-file key, its default and its comment. */
-    static final String DEFAULTS = "io/flock/actors/api/job-defaults.conf";
+    static final String DEFAULTS = "io/flock/actors/job/job-defaults.conf";
 
     private JobFile() {}
 
@@ -53,7 +53,7 @@ final class JobFile {
     static TrainingJob read(Config given, String source) {
         Config defaults = defaults();
         Config all = given.withFallback(defaults);
-        List<String> problems = new ArrayList<>(ConfigValidator.problems(all, typesOf(defaults), "job"));
+        List<String> problems = new ArrayList<>(ConfigChecks.problems(all, typesOf(defaults), "job"));
         if (!given.hasPath("job")) problems.add(0, "job: missing (a job file holds one job { ... } block)");
         if (problems.isEmpty()) problems.addAll(crossChecks(all.getConfig("job")));
         if (!problems.isEmpty()) throw new InvalidJobException(source, problems);
@@ -189,7 +189,7 @@ final class JobFile {
     }
 
     private static String at(Config c, String path) {
-        return ConfigValidator.at(c.getValue(path).origin());
+        return ConfigChecks.at(c.getValue(path).origin());
     }
 
     /** Every key of the job file, so that reading it back gives {@code job} again. */

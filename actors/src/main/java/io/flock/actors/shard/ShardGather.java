@@ -1,4 +1,4 @@
-package io.flock.actors.coordinator;
+package io.flock.actors.shard;
 
 import io.flock.actors.shard.ParameterShard;
 import org.nd4j.linalg.api.buffer.DataType;

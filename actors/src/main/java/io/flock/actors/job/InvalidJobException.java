@@ -1,4 +1,4 @@
-package io.flock.actors.api;
+package io.flock.actors.job;
 
 import java.util.List;
 

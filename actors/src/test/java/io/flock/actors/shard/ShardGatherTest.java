@@ -1,4 +1,4 @@
-package io.flock.actors.coordinator;
+package io.flock.actors.shard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

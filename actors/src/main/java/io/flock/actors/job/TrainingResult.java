@@ -1,4 +1,4 @@
-package io.flock.actors.api;
+package io.flock.actors.job;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
