@@ -92,11 +92,15 @@ final class ActiveJob {
     private long checkpointSeedTicket = -1;
     /** Checkpoint writers and gradient audits in flight; stopped when the job ends. */
     private final List<ActorRef<?>> helpers = new ArrayList<>();
+    /** Where this job's workers report (the coordinator's adapter for {@link Worker.Report}). */
+    private final ActorRef<Worker.Report> reports;
 
-    ActiveJob(ActorContext<Coordinator.Command> ctx, CoordinatorSettings settings, CoordinatorClock clock,
+    ActiveJob(ActorContext<Coordinator.Command> ctx, ActorRef<Worker.Report> reports, CoordinatorSettings settings,
+            CoordinatorClock clock,
             DatasetCache datasets, CheckpointStore checkpoints, Supplier<List<ActorRef<Worker.Command>>> available,
             TrainingJob job, ActorRef<TrainingEvent> client, boolean resume) {
         this.ctx = ctx;
+        this.reports = reports;
         this.settings = settings;
         this.clock = clock;
         this.datasets = datasets;
@@ -351,12 +355,12 @@ final class ActiveJob {
             // Adopted after the last step was applied: only the final evaluation is missing
             // (under ring/tree rank 0 copies its replica into the shards for it when assigned).
             enter(new Finishing());
-            if (Families.replicated(strategy)) workers.get(0).tell(new Worker.Assign(assignment(0, from), ctx.getSelf()));
+            if (Families.replicated(strategy)) workers.get(0).tell(new Worker.Assign(assignment(0, from), reports));
             evaluate(totalSteps, plan.epochOf(totalSteps - 1));
             return;
         }
         for (int rank = 0; rank < workers.size(); rank++) {
-            workers.get(rank).tell(new Worker.Assign(assignment(rank, from), ctx.getSelf()));
+            workers.get(rank).tell(new Worker.Assign(assignment(rank, from), reports));
         }
         for (ActorRef<Worker.Command> w : previous) {
             if (!workers.contains(w)) w.tell(new Worker.Release(id()));
@@ -402,22 +406,22 @@ final class ActiveJob {
         enter(new Forming(at, round, members, t, ctx.spawnAnonymous(Barrier.create(id(), t, members.size(), false,
                 ctx.getSelf())), pending));
         for (ActorRef<Worker.Command> w : members) {
-            w.tell(new Worker.Prepare(id(), membershipEpoch + 1, round, ctx.getSelf()));
+            w.tell(new Worker.Prepare(id(), membershipEpoch + 1, round, reports));
         }
     }
 
     @SuppressWarnings("unchecked")
-    void onMemberReady(Coordinator.MemberReady p) {
+    void onMemberReady(Worker.MemberReady p) {
         if (!(state instanceof Forming f) || p.round() != f.round()) return;
         int slot = f.members().indexOf(p.worker());
         if (slot >= 0) ((ActorRef<Barrier.Msg>) f.child()).tell(new Barrier.Answer(slot, p));
     }
 
     private void viewFormed(Forming f, Object[] answers) {
-        Coordinator.MemberReady[] formed = Arrays.copyOf(answers, answers.length, Coordinator.MemberReady[].class);
-        Coordinator.MemberReady newest = Arrays.stream(formed)
-                .max(Comparator.comparingLong(Coordinator.MemberReady::replicaVersion)).orElseThrow();
-        peers = Arrays.stream(formed).map(Coordinator.MemberReady::address).toArray(String[]::new);
+        Worker.MemberReady[] formed = Arrays.copyOf(answers, answers.length, Worker.MemberReady[].class);
+        Worker.MemberReady newest = Arrays.stream(formed)
+                .max(Comparator.comparingLong(Worker.MemberReady::replicaVersion)).orElseThrow();
+        peers = Arrays.stream(formed).map(Worker.MemberReady::address).toArray(String[]::new);
         long from = f.at() >= 0 ? f.at() : newest.replicaVersion();
         replicaSource = newest.replicaVersion() == from ? newest.worker() : null;
         if (f.at() < 0 && from > 0) recomputeLastLosses(from);
@@ -441,7 +445,7 @@ final class ActiveJob {
         int[] missing = ledger.unreported(from - 1);
         if (missing.length > 0) {
             recomputing = from - 1;
-            replicaSource.tell(new Worker.RecomputeLosses(id(), from - 1, missing, ctx.getSelf()));
+            replicaSource.tell(new Worker.RecomputeLosses(id(), from - 1, missing, reports));
         }
     }
 
@@ -555,7 +559,7 @@ final class ActiveJob {
 
     // ---- steps ----
 
-    void onStepDone(Coordinator.StepDone done) {
+    void onStepDone(Worker.StepDone done) {
         FlockMetrics.get(ctx.getSystem()).metrics().recordCompute(done.computeNanos() / 1e9);
         if (auto != null && done.epoch() == membershipEpoch && done.computeNanos() > 0) {
             auto.recordCompute(done.rank(), done.computeNanos() / 1e9);
@@ -598,7 +602,7 @@ final class ActiveJob {
      */
     private void evaluateAuto(long step) {
         for (ActorRef<Worker.Command> w : workers) {
-            for (INDArray probe : auto.probes()) w.tell(new Worker.Echo(id(), probe, clock.nanos(), ctx.getSelf()));
+            for (INDArray probe : auto.probes()) w.tell(new Worker.Echo(id(), probe, clock.nanos(), reports));
         }
         if (!(state instanceof Running)) return;
         AutoStrategy.Evaluation e = auto.evaluate(step, workers.size(), numParams * 4, job.shards(),
@@ -616,7 +620,7 @@ final class ActiveJob {
         }
     }
 
-    void onEchoed(Coordinator.Echoed echoed) {
+    void onEchoed(Worker.Echoed echoed) {
         if (auto != null) auto.recordTransfer(echoed.bytes(), (clock.nanos() - echoed.sentNanos()) / 1e9);
     }
 

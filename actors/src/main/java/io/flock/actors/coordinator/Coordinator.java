@@ -63,22 +63,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** From a {@link CheckpointWriter} child; {@code requester} is null for periodic checkpoints. */
     record CheckpointFinished(CheckpointResult result, ActorRef<CheckpointResult> requester) implements Command {}
 
-    /**
-     * A worker computed micro-batches {@code microBatches} of {@code step}, with these losses.
-     * Reports are idempotent per (step, micro-batch): a replay after a reassignment is harmless.
-     */
-    public record StepDone(String jobId, long epoch, long step, int rank, int[] microBatches, double[] losses,
-            int samplesPerMicroBatch, long computeNanos) implements Command {}
 
     /** Asks for the active job's progress. */
     public record GetStatus(ActorRef<JobStatus> replyTo) implements Command {}
-
-    /** A worker cannot take part in the job, e.g. its node cannot load the dataset. */
-    public record WorkerFailed(String jobId, int rank, String reason) implements Command {}
-
-    /** A worker's answer to {@link Worker.ReportAssignment}: its job ({@code null} if idle) and step. */
-    public record AssignmentReport(ActorRef<Worker.Command> worker, Assignment assignment, long step)
-            implements Command {}
 
     /**
      * Switch job {@code jobId} to {@code strategy} at step {@code atStep}, or at the next step
@@ -88,24 +75,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     public record SwitchStrategy(String jobId, Strategy strategy, long atStep, String reason,
             ActorRef<SwitchResult> replyTo) implements Command {}
 
-    /** A worker's answer to {@link Worker.Hold}: it begins no step from {@code nextStep} on. */
-    public record Held(String jobId, long epoch, int rank, long nextStep) implements Command {}
 
-    /** A worker's answer to {@link Worker.RunTo}: it ran every step below {@code step} and stopped. */
-    public record AtBoundary(String jobId, long epoch, int rank, long step) implements Command {}
 
-    /**
-     * A worker's answer to {@link Worker.Prepare}: its data-plane address and the version of the
-     * replica it holds (-1: none).
-     */
-    public record MemberReady(String jobId, long round, ActorRef<Worker.Command> worker, String address,
-            long replicaVersion) implements Command {}
 
-    /** A collective (ring, tree) step could not finish on a worker, e.g. a peer's connection broke. */
-    public record CollectiveFailed(String jobId, long epoch, long step, int rank, String reason) implements Command {}
 
-    /** A worker's answer to a link probe ({@link Worker.Echo}) of {@code bytes} sent at {@code sentNanos}. */
-    public record Echoed(String jobId, long bytes, long sentNanos) implements Command {}
+
+
 
     /** Periodic: has the active job committed a step lately? (see {@code flock.coordinator.stall-timeout}) */
     private record CheckProgress(String jobId) implements Command {}
@@ -144,6 +119,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private record MemberRemoved(ClusterEvent.MemberRemoved event) implements Command {}
 
+    /** A worker's report, through {@link #workerReports}. */
+    private record WorkerReported(Worker.Report report) implements Command {}
+
     private final ActorContext<Command> context;
     private final DatasetCache datasets;
     private final CoordinatorSettings settings;
@@ -151,6 +129,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final Executor blocking;
     private final CheckpointStore checkpoints;
     private final Queue<ActiveJob> queued = new ArrayDeque<>();
+    /** Where workers send their {@link Worker.Report}s: an adapter to {@link WorkerReported}. */
+    private final ActorRef<Worker.Report> workerReports;
+    private final ReportRoutes<Behavior<Command>> reportRoutes;
     private List<ActorRef<Worker.Command>> available = List.of();
     private ActiveJob active;
     /** Until the first worker listing arrives and is asked, a job in flight may exist that we do not know. */
@@ -165,6 +146,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         this.clock = clock;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("flock.blocking-dispatcher"));
         this.checkpoints = new CheckpointStore(settings.checkpointDir(), settings.checkpointKeep());
+        this.workerReports = context.messageAdapter(Worker.Report.class, WorkerReported::new);
+        this.reportRoutes = reportRoutes();
         context.getSystem().receptionist().tell(Receptionist.subscribe(Worker.SERVICE_KEY,
                 context.messageAdapter(Receptionist.Listing.class, WorkersChanged::new)));
         Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
@@ -192,19 +175,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(SwitchStrategy.class, this::onSwitchStrategy)
                 .onMessage(WorkersChanged.class, this::onWorkersChanged)
                 .onMessage(MemberRemoved.class, this::onMemberRemoved)
-                .onMessage(AssignmentReport.class, this::onAssignmentReport)
+                .onMessage(WorkerReported.class, this::onWorkerReported)
                 .onMessage(CheckProgress.class, this::onCheckProgress)
                 .onMessage(AutoSwitched.class, this::onAutoSwitched)
-                .onMessage(StepDone.class, m -> toJob(m.jobId(), j -> j.onStepDone(m)))
-                .onMessage(WorkerFailed.class, m -> toJob(m.jobId(),
-                        j -> j.recover(new RecoveryPolicy.WorkerFailed(m.rank(), m.reason()))))
-                .onMessage(CollectiveFailed.class, this::onCollectiveFailed)
-                .onMessage(Held.class, m -> toJob(m.jobId(),
-                        j -> j.onSwitchAnswer(SwitchStep.HOLDING, m.epoch(), m.rank(), m.nextStep())))
-                .onMessage(AtBoundary.class, m -> toJob(m.jobId(),
-                        j -> j.onSwitchAnswer(SwitchStep.DRAINING, m.epoch(), m.rank(), m.step())))
-                .onMessage(MemberReady.class, m -> toJob(m.jobId(), j -> j.onMemberReady(m)))
-                .onMessage(Echoed.class, m -> toJob(m.jobId(), j -> j.onEchoed(m)))
                 .onMessage(Resynced.class, m -> toJob(m.jobId(), j -> j.onResynced(m)))
                 .onMessage(ShardsAnswered.class, m -> toJob(m.jobId(), j -> j.onShardsAnswered(m)))
                 .onMessage(BarrierPassed.class, m -> toJob(m.jobId(), j -> j.onBarrierPassed(m)))
@@ -212,6 +185,32 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(SspAudited.class, m -> toJob(m.jobId(), j -> j.onSspAudited(m)))
                 .onMessage(CheckpointFinished.class, this::onCheckpointFinished)
                 .build();
+    }
+
+    /** The worker reports' routing table (see {@link ReportRoutes}). */
+    private ReportRoutes<Behavior<Command>> reportRoutes() {
+        return new ReportRoutes<Behavior<Command>>()
+                .on(Worker.AssignmentReport.class, this::onAssignmentReport)
+                .on(Worker.CollectiveFailed.class, this::onCollectiveFailed)
+                .on(Worker.StepDone.class, m -> toJob(m.jobId(), j -> j.onStepDone(m)))
+                .on(Worker.WorkerFailed.class, m -> toJob(m.jobId(),
+                        j -> j.recover(new RecoveryPolicy.WorkerFailed(m.rank(), m.reason()))))
+                .on(Worker.Held.class, m -> toJob(m.jobId(),
+                        j -> j.onSwitchAnswer(SwitchStep.HOLDING, m.epoch(), m.rank(), m.nextStep())))
+                .on(Worker.AtBoundary.class, m -> toJob(m.jobId(),
+                        j -> j.onSwitchAnswer(SwitchStep.DRAINING, m.epoch(), m.rank(), m.step())))
+                .on(Worker.MemberReady.class, m -> toJob(m.jobId(), j -> j.onMemberReady(m)))
+                .on(Worker.Echoed.class, m -> toJob(m.jobId(), j -> j.onEchoed(m)))
+                .complete();
+    }
+
+    private Behavior<Command> onWorkerReported(WorkerReported reported) {
+        return reportRoutes.route(reported.report());
+    }
+
+    /** Where this coordinator's workers send their reports. */
+    ActorRef<Worker.Report> workerReports() {
+        return workerReports;
     }
 
     /** Hands a message of job {@code jobId} to the active job, if it is that job; starts the next one when it ends. */
@@ -230,7 +229,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     // ---- the queue ----
 
     private Behavior<Command> onSubmit(Submit submit) {
-        ActiveJob job = new ActiveJob(context, settings, clock, datasets, checkpoints, () -> available, submit.job(),
+        ActiveJob job = new ActiveJob(context, workerReports, settings, clock, datasets, checkpoints, () -> available, submit.job(),
                 submit.client(), submit.resume());
         if (active != null) {
             context.getLog().info("job {} queued behind {}", job.id(), active.id());
@@ -299,7 +298,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (!recovered) {
             recovered = true;
             // A coordinator that took over after a failover knows nothing: ask the workers.
-            for (ActorRef<Worker.Command> w : available) w.tell(new Worker.ReportAssignment(context.getSelf()));
+            for (ActorRef<Worker.Command> w : available) w.tell(new Worker.ReportAssignment(workerReports));
         }
         return active == null ? this : toJob(active.id(), j -> j.recover(new RecoveryPolicy.WorkersChanged()));
     }
@@ -315,7 +314,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 "job {}: {} left the cluster; re-syncing", j.id(), removed.event().member().address())));
     }
 
-    private Behavior<Command> onCollectiveFailed(CollectiveFailed failed) {
+    private Behavior<Command> onCollectiveFailed(Worker.CollectiveFailed failed) {
         return toJob(failed.jobId(), j -> j.recover(new RecoveryPolicy.CollectiveFailed(failed.epoch()),
                 () -> context.getLog().warn("job {}: rank {} could not finish step {}: {}; re-forming the view",
                         j.id(), failed.rank(), failed.step(), failed.reason())));
@@ -326,13 +325,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
      * died): the shards still hold the parameters; re-syncing from the lowest shard version
      * resumes it with no step lost or applied twice.
      */
-    private Behavior<Command> onAssignmentReport(AssignmentReport report) {
+    private Behavior<Command> onAssignmentReport(Worker.AssignmentReport report) {
         Assignment a = report.assignment();
         if (a == null) return this;
         if (active != null) return toJob(a.jobId(), j -> j.noteEpoch(a.epoch()));
         context.getLog().info("adopting job {} from {} (epoch {}, step {})", a.jobId(), report.worker().path(),
                 a.epoch(), report.step());
-        active = new ActiveJob(context, settings, clock, datasets, checkpoints, () -> available, a.job(), a.client(),
+        active = new ActiveJob(context, workerReports, settings, clock, datasets, checkpoints, () -> available, a.job(), a.client(),
                 false);
         active.adopt(a);
         return toJob(a.jobId(), j -> j.recover(new RecoveryPolicy.Adopted()));

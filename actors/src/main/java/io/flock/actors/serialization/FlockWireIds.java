@@ -54,7 +54,7 @@ public final class FlockWireIds {
             ModelSpec.class, DatasetSpec.class, OptimizerSpec.class,
             TrainingEvent.class,
             Coordinator.Command.class,
-            Worker.Command.class,
+            Worker.Command.class, Worker.Report.class,
             ParameterShard.Command.class, ParameterShard.Reply.class,
             Assignment.class,
             CheckpointResult.class,
@@ -103,18 +103,18 @@ public final class FlockWireIds {
             .id(130, TrainingEvent.StepCompleted.class)
             .id(131, TrainingEvent.StrategyChanged.class)
             .id(132, TrainingEvent.StrategyDecided.class)
-            .id(133, Coordinator.AssignmentReport.class)
-            .id(134, Coordinator.AtBoundary.class)
+            .id(133, Worker.AssignmentReport.class)
+            .id(134, Worker.AtBoundary.class)
             .id(135, Coordinator.CheckpointNow.class)
-            .id(136, Coordinator.CollectiveFailed.class)
-            .id(137, Coordinator.Echoed.class)
+            .id(136, Worker.CollectiveFailed.class)
+            .id(137, Worker.Echoed.class)
             .id(138, Coordinator.GetStatus.class)
-            .id(139, Coordinator.Held.class)
-            .id(140, Coordinator.MemberReady.class)
-            .id(141, Coordinator.StepDone.class)
+            .id(139, Worker.Held.class)
+            .id(140, Worker.MemberReady.class)
+            .id(141, Worker.StepDone.class)
             .id(142, Coordinator.Submit.class)
             .id(143, Coordinator.SwitchStrategy.class)
-            .id(144, Coordinator.WorkerFailed.class)
+            .id(144, Worker.WorkerFailed.class)
             .id(145, Worker.Assign.class)
             .id(146, Worker.Echo.class)
             .id(147, Worker.GetReplica.class)

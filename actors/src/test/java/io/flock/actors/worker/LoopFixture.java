@@ -1,7 +1,6 @@
 package io.flock.actors.worker;
 
 import io.flock.actors.job.TrainingJob;
-import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.dataplane.CollectiveSession;
 import io.flock.actors.metrics.TrainingMetrics;
 import io.flock.tensor.data.DatasetCache;
@@ -67,7 +66,7 @@ final class LoopFixture {
     }
 
     final List<TestProbe<ParameterShard.Command>> shards = new ArrayList<>();
-    final TestProbe<Coordinator.Command> coordinator;
+    final TestProbe<Worker.Report> coordinator;
     final TestProbe<ParameterShard.Reply> replies;
     final RecordingScheduler scheduler = new RecordingScheduler();
     final AtomicLong clock = new AtomicLong();

@@ -3,7 +3,6 @@ package io.flock.actors.worker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.strategies.Strategy;
 import java.time.Duration;
@@ -61,7 +60,7 @@ class SspLoopTest {
         ackAll(loop, 0, 12); // all but (shard 1, micro-batch 2)
         f.coordinator.expectNoMessage(QUIET);
         loop.onSspAcked(new ParameterShard.SspAcked(LoopFixture.JOB, 1, 0, 2));
-        Coordinator.StepDone done = f.coordinator.expectMessageClass(Coordinator.StepDone.class);
+        Worker.StepDone done = f.coordinator.expectMessageClass(Worker.StepDone.class);
         assertEquals(0, done.step());
         assertArrayEquals(new int[] {0, 2}, done.microBatches());
     }
@@ -79,9 +78,9 @@ class SspLoopTest {
         f.shards.get(0).expectNoMessage(QUIET); // clock 1 is not begun
         f.coordinator.expectNoMessage(QUIET);
         ackAll(loop, 0, -1);
-        f.coordinator.expectMessageClass(Coordinator.StepDone.class);
-        assertEquals(new Coordinator.AtBoundary(LoopFixture.JOB, 1, 0, 1),
-                f.coordinator.expectMessageClass(Coordinator.AtBoundary.class));
+        f.coordinator.expectMessageClass(Worker.StepDone.class);
+        assertEquals(new Worker.AtBoundary(LoopFixture.JOB, 1, 0, 1),
+                f.coordinator.expectMessageClass(Worker.AtBoundary.class));
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.flock.actors.job.TrainingJob;
-import io.flock.actors.coordinator.Coordinator;
 import io.flock.tensor.data.DatasetCache;
 import io.flock.strategies.Strategy;
 import io.flock.tensor.data.DatasetSpec;
@@ -35,17 +34,17 @@ class WorkerTest {
 
     @Test
     void echo_anyTime_answersThePayloadSize() {
-        TestProbe<Coordinator.Command> probe = KIT.createTestProbe();
+        TestProbe<Worker.Report> probe = KIT.createTestProbe();
         spawn().tell(new Worker.Echo("j", Nd4j.zeros(DataType.FLOAT, 256), 42, probe.ref()));
-        assertEquals(new Coordinator.Echoed("j", 1024, 42), probe.expectMessageClass(Coordinator.Echoed.class));
+        assertEquals(new Worker.Echoed("j", 1024, 42), probe.expectMessageClass(Worker.Echoed.class));
     }
 
     @Test
     void reportAssignment_idle_reportsNone() {
-        TestProbe<Coordinator.Command> probe = KIT.createTestProbe();
+        TestProbe<Worker.Report> probe = KIT.createTestProbe();
         ActorRef<Worker.Command> worker = spawn();
         worker.tell(new Worker.ReportAssignment(probe.ref()));
-        Coordinator.AssignmentReport report = probe.expectMessageClass(Coordinator.AssignmentReport.class);
+        Worker.AssignmentReport report = probe.expectMessageClass(Worker.AssignmentReport.class);
         assertEquals(worker, report.worker());
         assertNull(report.assignment());
     }
@@ -61,18 +60,18 @@ class WorkerTest {
 
     @Test
     void assign_dataNotLoadable_reportsWorkerFailedAndStaysFree() {
-        TestProbe<Coordinator.Command> probe = KIT.createTestProbe();
+        TestProbe<Worker.Report> probe = KIT.createTestProbe();
         ActorRef<Worker.Command> worker = spawn();
         TrainingJob job = TrainingJob.builder().jobId("unloadable").model(new ModelSpec.Mlp(4, new int[] {3}, 2, 1))
                 .dataset(new DatasetSpec.Idx("/nonexistent/flock-worker-test")).globalBatch(8).microBatches(4)
                 .steps(2).seed(1).shards(1).workers(1, 1).strategy(Strategy.PS_BSP).build();
         worker.tell(new Worker.Assign(new Assignment(job, 1, 0, 1, 0, 2, new long[] {0, 1}, 8, null, Strategy.PS_BSP,
                 new String[0], null), probe.ref()));
-        Coordinator.WorkerFailed failed = probe.expectMessageClass(Coordinator.WorkerFailed.class);
+        Worker.WorkerFailed failed = probe.expectMessageClass(Worker.WorkerFailed.class);
         assertEquals("unloadable", failed.jobId());
         worker.tell(new Worker.Hold("unloadable", 1));
         worker.tell(new Worker.ReportAssignment(probe.ref()));
-        assertNull(probe.expectMessageClass(Coordinator.AssignmentReport.class).assignment(),
+        assertNull(probe.expectMessageClass(Worker.AssignmentReport.class).assignment(),
                 "no Held: the worker is in no job");
     }
 
