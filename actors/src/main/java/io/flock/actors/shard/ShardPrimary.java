@@ -70,8 +70,10 @@ final class ShardPrimary {
 
     static Behavior<Command> create(String entityId, ShardSettings settings) {
         return Behaviors.withStash(settings.stashCapacity(), stash -> Behaviors.withTimers(timers ->
-                Behaviors.setup(ctx -> new ShardPrimary(ctx, stash, new BackupLink(ctx, timers, settings, entityId),
-                        entityId).idle())));
+                Behaviors.setup(ctx -> {
+                    ctx.setLoggerName(ParameterShard.class); // one logger for the shard and its helpers, as before
+                    return new ShardPrimary(ctx, stash, new BackupLink(ctx, timers, settings, entityId), entityId).idle();
+                })));
     }
 
     /** No state yet: Init or Seed starts the shard; work means it is a primary re-created after a crash. */
