@@ -21,6 +21,7 @@ import io.flock.tensor.data.DatasetCache;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.worker.Assignment;
 import io.flock.actors.worker.Worker;
+import io.flock.actors.worker.WorkerReport;
 import io.flock.strategies.Strategy;
 import io.flock.strategies.StrategyDecision;
 import io.flock.tensor.data.BatchPlan;
@@ -92,10 +93,10 @@ final class ActiveJob {
     private long checkpointSeedTicket = -1;
     /** Checkpoint writers and gradient audits in flight; stopped when the job ends. */
     private final List<ActorRef<?>> helpers = new ArrayList<>();
-    /** Where this job's workers report (the coordinator's adapter for {@link Worker.Report}). */
-    private final ActorRef<Worker.Report> reports;
+    /** Where this job's workers report (the coordinator's adapter for {@link WorkerReport}). */
+    private final ActorRef<WorkerReport> reports;
 
-    ActiveJob(ActorContext<Coordinator.Command> ctx, ActorRef<Worker.Report> reports, CoordinatorSettings settings,
+    ActiveJob(ActorContext<Coordinator.Command> ctx, ActorRef<WorkerReport> reports, CoordinatorSettings settings,
             CoordinatorClock clock,
             DatasetCache datasets, CheckpointStore checkpoints, Supplier<List<ActorRef<Worker.Command>>> available,
             TrainingJob job, ActorRef<TrainingEvent> client, boolean resume) {
@@ -411,17 +412,17 @@ final class ActiveJob {
     }
 
     @SuppressWarnings("unchecked")
-    void onMemberReady(Worker.MemberReady p) {
+    void onMemberReady(WorkerReport.MemberReady p) {
         if (!(state instanceof Forming f) || p.round() != f.round()) return;
         int slot = f.members().indexOf(p.worker());
         if (slot >= 0) ((ActorRef<Barrier.Msg>) f.child()).tell(new Barrier.Answer(slot, p));
     }
 
     private void viewFormed(Forming f, Object[] answers) {
-        Worker.MemberReady[] formed = Arrays.copyOf(answers, answers.length, Worker.MemberReady[].class);
-        Worker.MemberReady newest = Arrays.stream(formed)
-                .max(Comparator.comparingLong(Worker.MemberReady::replicaVersion)).orElseThrow();
-        peers = Arrays.stream(formed).map(Worker.MemberReady::address).toArray(String[]::new);
+        WorkerReport.MemberReady[] formed = Arrays.copyOf(answers, answers.length, WorkerReport.MemberReady[].class);
+        WorkerReport.MemberReady newest = Arrays.stream(formed)
+                .max(Comparator.comparingLong(WorkerReport.MemberReady::replicaVersion)).orElseThrow();
+        peers = Arrays.stream(formed).map(WorkerReport.MemberReady::address).toArray(String[]::new);
         long from = f.at() >= 0 ? f.at() : newest.replicaVersion();
         replicaSource = newest.replicaVersion() == from ? newest.worker() : null;
         if (f.at() < 0 && from > 0) recomputeLastLosses(from);
@@ -559,7 +560,7 @@ final class ActiveJob {
 
     // ---- steps ----
 
-    void onStepDone(Worker.StepDone done) {
+    void onStepDone(WorkerReport.StepDone done) {
         FlockMetrics.get(ctx.getSystem()).metrics().recordCompute(done.computeNanos() / 1e9);
         if (auto != null && done.epoch() == membershipEpoch && done.computeNanos() > 0) {
             auto.recordCompute(done.rank(), done.computeNanos() / 1e9);
@@ -620,7 +621,7 @@ final class ActiveJob {
         }
     }
 
-    void onEchoed(Worker.Echoed echoed) {
+    void onEchoed(WorkerReport.Echoed echoed) {
         if (auto != null) auto.recordTransfer(echoed.bytes(), (clock.nanos() - echoed.sentNanos()) / 1e9);
     }
 

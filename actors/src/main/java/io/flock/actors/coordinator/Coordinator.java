@@ -11,6 +11,7 @@ import io.flock.tensor.data.DatasetCache;
 import io.flock.actors.wire.FlockMessage;
 import io.flock.actors.worker.Assignment;
 import io.flock.actors.worker.Worker;
+import io.flock.actors.worker.WorkerReport;
 import io.flock.strategies.Strategy;
 import java.util.ArrayDeque;
 import java.util.Comparator;
@@ -120,7 +121,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private record MemberRemoved(ClusterEvent.MemberRemoved event) implements Command {}
 
     /** A worker's report, through {@link #workerReports}. */
-    private record WorkerReported(Worker.Report report) implements Command {}
+    private record WorkerReported(WorkerReport report) implements Command {}
 
     private final ActorContext<Command> context;
     private final DatasetCache datasets;
@@ -129,8 +130,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final Executor blocking;
     private final CheckpointStore checkpoints;
     private final Queue<ActiveJob> queued = new ArrayDeque<>();
-    /** Where workers send their {@link Worker.Report}s: an adapter to {@link WorkerReported}. */
-    private final ActorRef<Worker.Report> workerReports;
+    /** Where workers send their {@link WorkerReport}s: an adapter to {@link WorkerReported}. */
+    private final ActorRef<WorkerReport> workerReports;
     private final ReportRoutes<Behavior<Command>> reportRoutes;
     private List<ActorRef<Worker.Command>> available = List.of();
     private ActiveJob active;
@@ -146,7 +147,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         this.clock = clock;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("flock.blocking-dispatcher"));
         this.checkpoints = new CheckpointStore(settings.checkpointDir(), settings.checkpointKeep());
-        this.workerReports = context.messageAdapter(Worker.Report.class, WorkerReported::new);
+        this.workerReports = context.messageAdapter(WorkerReport.class, WorkerReported::new);
         this.reportRoutes = reportRoutes();
         context.getSystem().receptionist().tell(Receptionist.subscribe(Worker.SERVICE_KEY,
                 context.messageAdapter(Receptionist.Listing.class, WorkersChanged::new)));
@@ -190,17 +191,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** The worker reports' routing table (see {@link ReportRoutes}). */
     private ReportRoutes<Behavior<Command>> reportRoutes() {
         return new ReportRoutes<Behavior<Command>>()
-                .on(Worker.AssignmentReport.class, this::onAssignmentReport)
-                .on(Worker.CollectiveFailed.class, this::onCollectiveFailed)
-                .on(Worker.StepDone.class, m -> toJob(m.jobId(), j -> j.onStepDone(m)))
-                .on(Worker.WorkerFailed.class, m -> toJob(m.jobId(),
+                .on(WorkerReport.AssignmentReport.class, this::onAssignmentReport)
+                .on(WorkerReport.CollectiveFailed.class, this::onCollectiveFailed)
+                .on(WorkerReport.StepDone.class, m -> toJob(m.jobId(), j -> j.onStepDone(m)))
+                .on(WorkerReport.WorkerFailed.class, m -> toJob(m.jobId(),
                         j -> j.recover(new RecoveryPolicy.WorkerFailed(m.rank(), m.reason()))))
-                .on(Worker.Held.class, m -> toJob(m.jobId(),
+                .on(WorkerReport.Held.class, m -> toJob(m.jobId(),
                         j -> j.onSwitchAnswer(SwitchStep.HOLDING, m.epoch(), m.rank(), m.nextStep())))
-                .on(Worker.AtBoundary.class, m -> toJob(m.jobId(),
+                .on(WorkerReport.AtBoundary.class, m -> toJob(m.jobId(),
                         j -> j.onSwitchAnswer(SwitchStep.DRAINING, m.epoch(), m.rank(), m.step())))
-                .on(Worker.MemberReady.class, m -> toJob(m.jobId(), j -> j.onMemberReady(m)))
-                .on(Worker.Echoed.class, m -> toJob(m.jobId(), j -> j.onEchoed(m)))
+                .on(WorkerReport.MemberReady.class, m -> toJob(m.jobId(), j -> j.onMemberReady(m)))
+                .on(WorkerReport.Echoed.class, m -> toJob(m.jobId(), j -> j.onEchoed(m)))
                 .complete();
     }
 
@@ -209,7 +210,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     /** Where this coordinator's workers send their reports. */
-    ActorRef<Worker.Report> workerReports() {
+    ActorRef<WorkerReport> workerReports() {
         return workerReports;
     }
 
@@ -314,7 +315,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 "job {}: {} left the cluster; re-syncing", j.id(), removed.event().member().address())));
     }
 
-    private Behavior<Command> onCollectiveFailed(Worker.CollectiveFailed failed) {
+    private Behavior<Command> onCollectiveFailed(WorkerReport.CollectiveFailed failed) {
         return toJob(failed.jobId(), j -> j.recover(new RecoveryPolicy.CollectiveFailed(failed.epoch()),
                 () -> context.getLog().warn("job {}: rank {} could not finish step {}: {}; re-forming the view",
                         j.id(), failed.rank(), failed.step(), failed.reason())));
@@ -325,7 +326,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
      * died): the shards still hold the parameters; re-syncing from the lowest shard version
      * resumes it with no step lost or applied twice.
      */
-    private Behavior<Command> onAssignmentReport(Worker.AssignmentReport report) {
+    private Behavior<Command> onAssignmentReport(WorkerReport.AssignmentReport report) {
         Assignment a = report.assignment();
         if (a == null) return this;
         if (active != null) return toJob(a.jobId(), j -> j.noteEpoch(a.epoch()));

@@ -14,6 +14,7 @@ import io.flock.actors.shard.ShardImage;
 import io.flock.actors.wire.WireIds;
 import io.flock.actors.worker.Assignment;
 import io.flock.actors.worker.Worker;
+import io.flock.actors.worker.WorkerReport;
 import io.flock.strategies.BspShardState;
 import io.flock.strategies.SspShardState;
 import io.flock.strategies.Strategy;
@@ -54,7 +55,7 @@ public final class FlockWireIds {
             ModelSpec.class, DatasetSpec.class, OptimizerSpec.class,
             TrainingEvent.class,
             Coordinator.Command.class,
-            Worker.Command.class, Worker.Report.class,
+            Worker.Command.class, WorkerReport.class,
             ParameterShard.Command.class, ParameterShard.Reply.class,
             Assignment.class,
             CheckpointResult.class,
@@ -103,18 +104,18 @@ public final class FlockWireIds {
             .id(130, TrainingEvent.StepCompleted.class)
             .id(131, TrainingEvent.StrategyChanged.class)
             .id(132, TrainingEvent.StrategyDecided.class)
-            .id(133, Worker.AssignmentReport.class)
-            .id(134, Worker.AtBoundary.class)
+            .id(133, WorkerReport.AssignmentReport.class)
+            .id(134, WorkerReport.AtBoundary.class)
             .id(135, Coordinator.CheckpointNow.class)
-            .id(136, Worker.CollectiveFailed.class)
-            .id(137, Worker.Echoed.class)
+            .id(136, WorkerReport.CollectiveFailed.class)
+            .id(137, WorkerReport.Echoed.class)
             .id(138, Coordinator.GetStatus.class)
-            .id(139, Worker.Held.class)
-            .id(140, Worker.MemberReady.class)
-            .id(141, Worker.StepDone.class)
+            .id(139, WorkerReport.Held.class)
+            .id(140, WorkerReport.MemberReady.class)
+            .id(141, WorkerReport.StepDone.class)
             .id(142, Coordinator.Submit.class)
             .id(143, Coordinator.SwitchStrategy.class)
-            .id(144, Worker.WorkerFailed.class)
+            .id(144, WorkerReport.WorkerFailed.class)
             .id(145, Worker.Assign.class)
             .id(146, Worker.Echo.class)
             .id(147, Worker.GetReplica.class)

@@ -27,7 +27,7 @@ final class BspLoop implements StepLoop {
     private final List<SentPush> lastPushes = new ArrayList<>();
     private WorkerJob job;
     private Assignment assignment;
-    private ActorRef<Worker.Report> coordinator;
+    private ActorRef<WorkerReport> coordinator;
     private long step;
 
     BspLoop(LoopContext ctx) {
@@ -36,7 +36,7 @@ final class BspLoop implements StepLoop {
     }
 
     @Override
-    public void start(WorkerJob job, Assignment a, ActorRef<Worker.Report> coordinator, boolean newJob) {
+    public void start(WorkerJob job, Assignment a, ActorRef<WorkerReport> coordinator, boolean newJob) {
         this.job = job;
         this.assignment = a;
         this.coordinator = coordinator;
@@ -127,7 +127,7 @@ final class BspLoop implements StepLoop {
             losses[i] = g.loss();
         }
         // The step delay counts as compute: it stands for a slower worker (what the auto policy must see).
-        coordinator.tell(new Worker.StepDone(assignment.jobId(), assignment.epoch(), step, assignment.rank(),
+        coordinator.tell(new WorkerReport.StepDone(assignment.jobId(), assignment.epoch(), step, assignment.rank(),
                 mine, losses, job.plan().microBatchSize(), ctx.now() - started + ctx.stepDelay().get().toNanos()));
     }
 
@@ -145,7 +145,7 @@ final class BspLoop implements StepLoop {
 
     private void reachedBoundary() {
         if (!boundary.claimReport(true)) return;
-        coordinator.tell(new Worker.AtBoundary(assignment.jobId(), assignment.epoch(), assignment.rank(), step));
+        coordinator.tell(new WorkerReport.AtBoundary(assignment.jobId(), assignment.epoch(), assignment.rank(), step));
     }
 
     @Override

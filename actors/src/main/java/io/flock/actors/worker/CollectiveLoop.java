@@ -32,12 +32,12 @@ final class CollectiveLoop implements StepLoop {
     private final Boundary boundary = new Boundary();
     private WorkerJob job;
     private Assignment assignment;
-    private ActorRef<Worker.Report> coordinator;
+    private ActorRef<WorkerReport> coordinator;
     private long step;
     private Replica replica;
     /** The all-reduce of {@link #step} in flight, with the report to send once it is applied. */
     private CollectiveSession session;
-    private Worker.StepDone pendingReport;
+    private WorkerReport.StepDone pendingReport;
     /** The view's peers, parsed from the assignment (null until first needed). */
     private List<InetSocketAddress> members;
     /** Where the data plane writes each step's mean (see startStep). */
@@ -53,7 +53,7 @@ final class CollectiveLoop implements StepLoop {
     }
 
     @Override
-    public void start(WorkerJob job, Assignment a, ActorRef<Worker.Report> coordinator, boolean newJob) {
+    public void start(WorkerJob job, Assignment a, ActorRef<WorkerReport> coordinator, boolean newJob) {
         this.job = job;
         this.assignment = a;
         this.coordinator = coordinator;
@@ -88,7 +88,7 @@ final class CollectiveLoop implements StepLoop {
         gathering = null;
         String wrong = g.verifyAppliedSteps(-1);
         if (wrong != null) {
-            coordinator.tell(new Worker.WorkerFailed(assignment.jobId(), assignment.rank(),
+            coordinator.tell(new WorkerReport.WorkerFailed(assignment.jobId(), assignment.rank(),
                     "shards disagree at version " + g.version() + ": " + wrong));
             return;
         }
@@ -101,7 +101,7 @@ final class CollectiveLoop implements StepLoop {
     public void onReplicaCopy(Worker.ReplicaCopy copy) {
         if (copy.version() != assignment.startStep() || replica != null) return;
         if (copy.error() != null) {
-            coordinator.tell(new Worker.CollectiveFailed(assignment.jobId(), assignment.epoch(),
+            coordinator.tell(new WorkerReport.CollectiveFailed(assignment.jobId(), assignment.epoch(),
                     assignment.startStep(), assignment.rank(), "no replica to start from: " + copy.error()));
             return;
         }
@@ -143,7 +143,7 @@ final class CollectiveLoop implements StepLoop {
             s.contribute(mine[i], g.gradient());
             losses[i] = g.loss();
         }
-        pendingReport = new Worker.StepDone(a.jobId(), a.epoch(), t, a.rank(), mine, losses,
+        pendingReport = new WorkerReport.StepDone(a.jobId(), a.epoch(), t, a.rank(), mine, losses,
                 job.plan().microBatchSize(), ctx.now() - started + ctx.stepDelay().get().toNanos());
         ctx.scheduler().whenDone(s, t);
     }
@@ -165,7 +165,7 @@ final class CollectiveLoop implements StepLoop {
             Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
                     ? c.getCause() : error;
             ctx.log().warn("{}: all-reduce of step {} failed: {}", ctx.name(), t, cause.getMessage());
-            coordinator.tell(new Worker.CollectiveFailed(assignment.jobId(), assignment.epoch(), t,
+            coordinator.tell(new WorkerReport.CollectiveFailed(assignment.jobId(), assignment.epoch(), t,
                     assignment.rank(), cause.getMessage()));
             return;
         }
@@ -238,7 +238,7 @@ final class CollectiveLoop implements StepLoop {
 
     private void reachedBoundary() {
         if (!boundary.claimReport(true)) return;
-        coordinator.tell(new Worker.AtBoundary(assignment.jobId(), assignment.epoch(), assignment.rank(), step));
+        coordinator.tell(new WorkerReport.AtBoundary(assignment.jobId(), assignment.epoch(), assignment.rank(), step));
     }
 
     @Override

@@ -53,7 +53,7 @@ final class SspLoop implements StepLoop {
     private final Map<Long, ClockAcks> unacked = new HashMap<>();
     private WorkerJob job;
     private Assignment assignment;
-    private ActorRef<Worker.Report> coordinator;
+    private ActorRef<WorkerReport> coordinator;
     private int[] mine = new int[0];
     private long clock;
 
@@ -68,7 +68,7 @@ final class SspLoop implements StepLoop {
      * whoever holds their micro-batches now; the shards drop those they already applied.
      */
     @Override
-    public void start(WorkerJob job, Assignment a, ActorRef<Worker.Report> coordinator, boolean newJob) {
+    public void start(WorkerJob job, Assignment a, ActorRef<WorkerReport> coordinator, boolean newJob) {
         this.job = job;
         this.assignment = a;
         this.coordinator = coordinator;
@@ -85,7 +85,7 @@ final class SspLoop implements StepLoop {
     }
 
     /**
-     * Computes the clocks below {@code to}, then answers {@link Worker.AtBoundary} once
+     * Computes the clocks below {@code to}, then answers {@link WorkerReport.AtBoundary} once
      * every shard acknowledged all of this worker's gradients: the shards are quiesced there.
      */
     @Override
@@ -99,7 +99,7 @@ final class SspLoop implements StepLoop {
         boolean drained = (boundary.stops(clock) || mine.length == 0 || clock >= assignment.totalSteps())
                 && unacked.isEmpty();
         if (!boundary.claimReport(drained)) return;
-        coordinator.tell(new Worker.AtBoundary(assignment.jobId(), assignment.epoch(), assignment.rank(),
+        coordinator.tell(new WorkerReport.AtBoundary(assignment.jobId(), assignment.epoch(), assignment.rank(),
                 boundary.stopAt()));
     }
 
@@ -170,7 +170,7 @@ final class SspLoop implements StepLoop {
         ClockAcks acks = unacked.get(a.clock());
         if (acks == null || !acks.ack(a.shardIndex(), a.microBatch())) return;
         unacked.remove(a.clock());
-        coordinator.tell(new Worker.StepDone(assignment.jobId(), assignment.epoch(), a.clock(), assignment.rank(),
+        coordinator.tell(new WorkerReport.StepDone(assignment.jobId(), assignment.epoch(), a.clock(), assignment.rank(),
                 acks.microBatches, acks.losses, job.plan().microBatchSize(), acks.computeNanos));
         checkBoundary();
     }

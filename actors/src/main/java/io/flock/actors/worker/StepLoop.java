@@ -18,12 +18,12 @@ interface StepLoop {
      * Takes a new view {@code a} of the job and (re)starts at {@code a.startStep()}. {@code newJob}:
      * the first view of this job on this worker (nothing kept from another job is valid).
      */
-    void start(WorkerJob job, Assignment a, ActorRef<Worker.Report> coordinator, boolean newJob);
+    void start(WorkerJob job, Assignment a, ActorRef<WorkerReport> coordinator, boolean newJob);
 
     /** {@link Worker.Hold}: begin no step not begun yet; returns the first one not begun. */
     long hold();
 
-    /** {@link Worker.RunTo}: run every step below {@code step}, then report {@link Worker.AtBoundary}. */
+    /** {@link Worker.RunTo}: run every step below {@code step}, then report {@link WorkerReport.AtBoundary}. */
     void runTo(long step);
 
     /** {@link Worker.Prepare}: a peer view is being formed; stop where the loop is, drop what is in flight. */

@@ -44,71 +44,31 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     public sealed interface Command extends FlockMessage {}
 
     /**
-     * What a worker tells its coordinator: step reports, answers to Hold/RunTo/Prepare/
-     * ReportAssignment and failures. The worker's own reply protocol, so the worker package does
-     * not depend on the coordinator's; the coordinator receives these through a message adapter.
-     */
-    public sealed interface Report extends FlockMessage {}
-
-    /**
-     * A worker computed micro-batches {@code microBatches} of {@code step}, with these losses.
-     * Reports are idempotent per (step, micro-batch): a replay after a reassignment is harmless.
-     */
-    public record StepDone(String jobId, long epoch, long step, int rank, int[] microBatches, double[] losses,
-            int samplesPerMicroBatch, long computeNanos) implements Report {}
-
-    /** A worker cannot take part in the job, e.g. its node cannot load the dataset. */
-    public record WorkerFailed(String jobId, int rank, String reason) implements Report {}
-
-    /** A worker's answer to {@link ReportAssignment}: its job ({@code null} if idle) and step. */
-    public record AssignmentReport(ActorRef<Worker.Command> worker, Assignment assignment, long step)
-            implements Report {}
-
-    /** A worker's answer to {@link Hold}: it begins no step from {@code nextStep} on. */
-    public record Held(String jobId, long epoch, int rank, long nextStep) implements Report {}
-
-    /** A worker's answer to {@link RunTo}: it ran every step below {@code step} and stopped. */
-    public record AtBoundary(String jobId, long epoch, int rank, long step) implements Report {}
-
-    /**
-     * A worker's answer to {@link Prepare}: its data-plane address and the version of the
-     * replica it holds (-1: none).
-     */
-    public record MemberReady(String jobId, long round, ActorRef<Worker.Command> worker, String address,
-            long replicaVersion) implements Report {}
-
-    /** A collective (ring, tree) step could not finish on a worker, e.g. a peer's connection broke. */
-    public record CollectiveFailed(String jobId, long epoch, long step, int rank, String reason) implements Report {}
-
-    /** A worker's answer to a link probe ({@link Echo}) of {@code bytes} sent at {@code sentNanos}. */
-    public record Echoed(String jobId, long bytes, long sentNanos) implements Report {}
-
-    /**
      * Join job {@code assignment.jobId()} from step {@code startStep} with the given rank.
      * Every membership change sends a new Assign with a higher {@code epoch}.
      */
-    public record Assign(Assignment assignment, ActorRef<Worker.Report> coordinator) implements Command {}
+    public record Assign(Assignment assignment, ActorRef<WorkerReport> coordinator) implements Command {}
 
     /** Asks what job this worker takes part in (a new coordinator rebuilding its state). */
-    public record ReportAssignment(ActorRef<Worker.Report> replyTo) implements Command {}
+    public record ReportAssignment(ActorRef<WorkerReport> replyTo) implements Command {}
 
     /** Leave the job (it ended or this worker is no longer part of it). */
     public record Release(String jobId) implements Command {}
 
     /**
-     * Begin no step not already begun; answer {@link Worker.Held} with the first step this
+     * Begin no step not already begun; answer {@link WorkerReport.Held} with the first step this
      * worker has not begun. Valid for the current {@code epoch} only.
      */
     public record Hold(String jobId, long epoch) implements Command {}
 
-    /** Run every step below {@code step}, then stop and answer {@link Worker.AtBoundary}. */
+    /** Run every step below {@code step}, then stop and answer {@link WorkerReport.AtBoundary}. */
     public record RunTo(String jobId, long epoch, long step) implements Command {}
 
     /**
      * Before a collective view {@code epoch} is assigned: abort older collectives, stay idle, and
-     * answer {@link Worker.MemberReady} with the data-plane address and the replica's version.
+     * answer {@link WorkerReport.MemberReady} with the data-plane address and the replica's version.
      */
-    public record Prepare(String jobId, long epoch, long round, ActorRef<Worker.Report> replyTo)
+    public record Prepare(String jobId, long epoch, long round, ActorRef<WorkerReport> replyTo)
             implements Command {}
 
     /** Another worker asks for a copy of this worker's replica at {@code version}. */
@@ -123,14 +83,14 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
      * {@code step}, the step this worker's replica applied last, computed on the parameters before
      * it (the dead member's report of them was lost).
      */
-    public record RecomputeLosses(String jobId, long step, int[] microBatches, ActorRef<Worker.Report> replyTo)
+    public record RecomputeLosses(String jobId, long step, int[] microBatches, ActorRef<WorkerReport> replyTo)
             implements Command {}
 
     /** Rank 0 under a collective strategy: copy the replica into the shards now; they answer {@code replyTo}. */
     public record SeedShards(String jobId, ActorRef<ParameterShard.Reply> replyTo) implements Command {}
 
     /** A link probe from the coordinator (auto strategy): answer with the payload's size only. */
-    public record Echo(String jobId, INDArray payload, long sentNanos, ActorRef<Worker.Report> replyTo)
+    public record Echo(String jobId, INDArray payload, long sentNanos, ActorRef<WorkerReport> replyTo)
             implements Command {}
 
     /**
@@ -169,7 +129,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     private final StepLoops loops;
 
     private Assignment assignment;
-    private ActorRef<Worker.Report> coordinator;
+    private ActorRef<WorkerReport> coordinator;
     private WorkerJob job;
     /** The loop of the strategy in force; null outside a job. */
     private StepLoop loop;
@@ -261,7 +221,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             return true;
         } catch (RuntimeException e) {
             context.getLog().warn("{}: cannot take part in job {}: {}", name, a.jobId(), e.getMessage());
-            coordinator.tell(new Worker.WorkerFailed(a.jobId(), a.rank(), name + ": " + e.getMessage()));
+            coordinator.tell(new WorkerReport.WorkerFailed(a.jobId(), a.rank(), name + ": " + e.getMessage()));
             assignment = null;
             leaveLoop();
             return false;
@@ -289,7 +249,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
 
     private Behavior<Command> onShardLost(ShardLost lost) {
         if (forJob(lost.reply().jobId())) {
-            coordinator.tell(new Worker.WorkerFailed(lost.reply().jobId(), assignment.rank(), lost.reply().reason()));
+            coordinator.tell(new WorkerReport.WorkerFailed(lost.reply().jobId(), assignment.rank(), lost.reply().reason()));
         }
         return this;
     }
@@ -298,7 +258,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
 
     private Behavior<Command> onHold(Hold hold) {
         if (!current(hold.jobId(), hold.epoch())) return this;
-        coordinator.tell(new Worker.Held(assignment.jobId(), assignment.epoch(), assignment.rank(), loop.hold()));
+        coordinator.tell(new WorkerReport.Held(assignment.jobId(), assignment.epoch(), assignment.rank(), loop.hold()));
         return this;
     }
 
@@ -314,7 +274,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             loop.prepare();
         }
         Replica replica = forJob(prepare.jobId()) ? loop.replica() : null;
-        prepare.replyTo().tell(new Worker.MemberReady(prepare.jobId(), prepare.round(), context.getSelf(),
+        prepare.replyTo().tell(new WorkerReport.MemberReady(prepare.jobId(), prepare.round(), context.getSelf(),
                 address(DataPlane.get(context.getSystem()).address()), replica != null ? replica.version() : -1));
         return this;
     }
@@ -364,7 +324,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             return this;
         }
         double[] losses = job.losses(replica.previous(), ask.step(), ask.microBatches());
-        ask.replyTo().tell(new Worker.StepDone(ask.jobId(), assignment.epoch(), ask.step(), assignment.rank(),
+        ask.replyTo().tell(new WorkerReport.StepDone(ask.jobId(), assignment.epoch(), ask.step(), assignment.rank(),
                 ask.microBatches(), losses, job.plan().microBatchSize(), 0));
         return this;
     }
@@ -380,12 +340,12 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     }
 
     private Behavior<Command> onEcho(Echo echo) {
-        echo.replyTo().tell(new Worker.Echoed(echo.jobId(), echo.payload().length() * 4, echo.sentNanos()));
+        echo.replyTo().tell(new WorkerReport.Echoed(echo.jobId(), echo.payload().length() * 4, echo.sentNanos()));
         return this;
     }
 
     private Behavior<Command> onReportAssignment(ReportAssignment ask) {
-        ask.replyTo().tell(new Worker.AssignmentReport(context.getSelf(), assignment,
+        ask.replyTo().tell(new WorkerReport.AssignmentReport(context.getSelf(), assignment,
                 loop == null ? 0 : loop.step()));
         return this;
     }

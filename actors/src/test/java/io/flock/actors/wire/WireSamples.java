@@ -8,6 +8,7 @@ import io.flock.actors.coordinator.Coordinator;
 import io.flock.actors.shard.ParameterShard;
 import io.flock.actors.worker.Assignment;
 import io.flock.actors.worker.Worker;
+import io.flock.actors.worker.WorkerReport;
 import io.flock.tensor.data.DatasetSpec;
 import io.flock.tensor.model.ModelSpec;
 import io.flock.tensor.optim.OptimizerSpec;
@@ -58,13 +59,13 @@ final class WireSamples {
                 new TrainingEvent.Restored("j", 20, "/tmp/j-20.ckpt", new String[] {"j-40.ckpt is corrupt"}),
                 new Coordinator.GetStatus(any),
                 new io.flock.actors.job.JobStatus("j", 3, 10, io.flock.strategies.Strategy.PS_BSP, 2, 1),
-                new Worker.StepDone("j", 2, 3, 1, new int[] {1, 3}, new double[] {0.5, 0.25}, 20, 12345),
-                new Worker.WorkerFailed("j", 1, "no data"),
+                new WorkerReport.StepDone("j", 2, 3, 1, new int[] {1, 3}, new double[] {0.5, 0.25}, 20, 12345),
+                new WorkerReport.WorkerFailed("j", 1, "no data"),
                 new Worker.Assign(assignment, any),
                 new Worker.Release("j"),
                 new Worker.ReportAssignment(any),
-                new Worker.AssignmentReport(any, assignment, 7),
-                new Worker.AssignmentReport(any, null, 0),
+                new WorkerReport.AssignmentReport(any, assignment, 7),
+                new WorkerReport.AssignmentReport(any, null, 0),
                 new ParameterShard.Init("j", 1, tensor, tensor, OptimizerSpec.Adam.of(1e-3), 6, 0, any),
                 new ParameterShard.Pull("j", 4, 9, any),
                 new ParameterShard.Push("j", 4, 2, tensor),
@@ -114,10 +115,10 @@ final class WireSamples {
                 new io.flock.actors.job.SwitchResult("j", Strategy.RING, 20, null),
                 new io.flock.actors.job.SwitchResult("j", Strategy.PS_BSP, -1, "no running job j"),
                 new Coordinator.SwitchStrategy("j", Strategy.RING, 20, "asked", any),
-                new Worker.Held("j", 3, 1, 20),
-                new Worker.AtBoundary("j", 3, 1, 20),
-                new Worker.MemberReady("j", 2, any, "127.0.0.1:4000", 20),
-                new Worker.CollectiveFailed("j", 3, 20, 1, "peer 127.0.0.1:4001 closed the connection"),
+                new WorkerReport.Held("j", 3, 1, 20),
+                new WorkerReport.AtBoundary("j", 3, 1, 20),
+                new WorkerReport.MemberReady("j", 2, any, "127.0.0.1:4000", 20),
+                new WorkerReport.CollectiveFailed("j", 3, 20, 1, "peer 127.0.0.1:4001 closed the connection"),
                 new Worker.Hold("j", 3),
                 new Worker.RunTo("j", 3, 20),
                 new Worker.Prepare("j", 4, 2, any),
@@ -127,6 +128,6 @@ final class WireSamples {
                 new Worker.SeedShards("j", any),
                 new Worker.Echo("j", tensor, 123456789L, any),
                 new Worker.RecomputeLosses("j", 19, new int[] {4, 5}, any),
-                new Worker.Echoed("j", 48, 123456789L));
+                new WorkerReport.Echoed("j", 48, 123456789L));
     }
 }

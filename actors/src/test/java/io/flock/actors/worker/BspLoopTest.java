@@ -69,7 +69,7 @@ class BspLoopTest {
         answer(f, loop, 1, 0, request);
         assertEquals(Set.of(0, 2), expectPushes(f, 0, 0, 2), "rank 0 of 2 holds micro-batches 0 and 2");
         assertEquals(Set.of(0, 2), expectPushes(f, 1, 0, 2));
-        Worker.StepDone done = f.coordinator.expectMessageClass(Worker.StepDone.class);
+        WorkerReport.StepDone done = f.coordinator.expectMessageClass(WorkerReport.StepDone.class);
         assertEquals(0, done.step());
         assertArrayEquals(new int[] {0, 2}, done.microBatches());
         assertTrue(expectPulls(f, 1) > request, "a new round has a new request id");
@@ -125,9 +125,9 @@ class BspLoopTest {
         answer(f, loop, 0, 0, request);
         answer(f, loop, 1, 0, request);
         expectPushes(f, 0, 0, 2);
-        f.coordinator.expectMessageClass(Worker.StepDone.class);
-        assertEquals(new Worker.AtBoundary(LoopFixture.JOB, 1, 0, 1),
-                f.coordinator.expectMessageClass(Worker.AtBoundary.class));
+        f.coordinator.expectMessageClass(WorkerReport.StepDone.class);
+        assertEquals(new WorkerReport.AtBoundary(LoopFixture.JOB, 1, 0, 1),
+                f.coordinator.expectMessageClass(WorkerReport.AtBoundary.class));
         f.coordinator.expectNoMessage(QUIET);
         assertEquals(1, loop.hold(), "nothing from step 1 on is begun");
     }
@@ -146,7 +146,7 @@ class BspLoopTest {
         f.shards.get(0).expectNoMessage(QUIET);
         loop.onStepDelayElapsed(1, request);
         expectPushes(f, 0, 0, 2);
-        Worker.StepDone done = f.coordinator.expectMessageClass(Worker.StepDone.class);
+        WorkerReport.StepDone done = f.coordinator.expectMessageClass(WorkerReport.StepDone.class);
         assertTrue(done.computeNanos() >= Duration.ofMillis(300).toNanos(), "the delay counts as compute");
     }
 

@@ -66,7 +66,7 @@ final class LoopFixture {
     }
 
     final List<TestProbe<ParameterShard.Command>> shards = new ArrayList<>();
-    final TestProbe<Worker.Report> coordinator;
+    final TestProbe<WorkerReport> coordinator;
     final TestProbe<ParameterShard.Reply> replies;
     final RecordingScheduler scheduler = new RecordingScheduler();
     final AtomicLong clock = new AtomicLong();

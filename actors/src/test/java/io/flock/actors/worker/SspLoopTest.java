@@ -60,7 +60,7 @@ class SspLoopTest {
         ackAll(loop, 0, 12); // all but (shard 1, micro-batch 2)
         f.coordinator.expectNoMessage(QUIET);
         loop.onSspAcked(new ParameterShard.SspAcked(LoopFixture.JOB, 1, 0, 2));
-        Worker.StepDone done = f.coordinator.expectMessageClass(Worker.StepDone.class);
+        WorkerReport.StepDone done = f.coordinator.expectMessageClass(WorkerReport.StepDone.class);
         assertEquals(0, done.step());
         assertArrayEquals(new int[] {0, 2}, done.microBatches());
     }
@@ -78,9 +78,9 @@ class SspLoopTest {
         f.shards.get(0).expectNoMessage(QUIET); // clock 1 is not begun
         f.coordinator.expectNoMessage(QUIET);
         ackAll(loop, 0, -1);
-        f.coordinator.expectMessageClass(Worker.StepDone.class);
-        assertEquals(new Worker.AtBoundary(LoopFixture.JOB, 1, 0, 1),
-                f.coordinator.expectMessageClass(Worker.AtBoundary.class));
+        f.coordinator.expectMessageClass(WorkerReport.StepDone.class);
+        assertEquals(new WorkerReport.AtBoundary(LoopFixture.JOB, 1, 0, 1),
+                f.coordinator.expectMessageClass(WorkerReport.AtBoundary.class));
     }
 
     @Test

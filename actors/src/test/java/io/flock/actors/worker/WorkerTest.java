@@ -34,17 +34,17 @@ class WorkerTest {
 
     @Test
     void echo_anyTime_answersThePayloadSize() {
-        TestProbe<Worker.Report> probe = KIT.createTestProbe();
+        TestProbe<WorkerReport> probe = KIT.createTestProbe();
         spawn().tell(new Worker.Echo("j", Nd4j.zeros(DataType.FLOAT, 256), 42, probe.ref()));
-        assertEquals(new Worker.Echoed("j", 1024, 42), probe.expectMessageClass(Worker.Echoed.class));
+        assertEquals(new WorkerReport.Echoed("j", 1024, 42), probe.expectMessageClass(WorkerReport.Echoed.class));
     }
 
     @Test
     void reportAssignment_idle_reportsNone() {
-        TestProbe<Worker.Report> probe = KIT.createTestProbe();
+        TestProbe<WorkerReport> probe = KIT.createTestProbe();
         ActorRef<Worker.Command> worker = spawn();
         worker.tell(new Worker.ReportAssignment(probe.ref()));
-        Worker.AssignmentReport report = probe.expectMessageClass(Worker.AssignmentReport.class);
+        WorkerReport.AssignmentReport report = probe.expectMessageClass(WorkerReport.AssignmentReport.class);
         assertEquals(worker, report.worker());
         assertNull(report.assignment());
     }
@@ -60,18 +60,18 @@ class WorkerTest {
 
     @Test
     void assign_dataNotLoadable_reportsWorkerFailedAndStaysFree() {
-        TestProbe<Worker.Report> probe = KIT.createTestProbe();
+        TestProbe<WorkerReport> probe = KIT.createTestProbe();
         ActorRef<Worker.Command> worker = spawn();
         TrainingJob job = TrainingJob.builder().jobId("unloadable").model(new ModelSpec.Mlp(4, new int[] {3}, 2, 1))
                 .dataset(new DatasetSpec.Idx("/nonexistent/flock-worker-test")).globalBatch(8).microBatches(4)
                 .steps(2).seed(1).shards(1).workers(1, 1).strategy(Strategy.PS_BSP).build();
         worker.tell(new Worker.Assign(new Assignment(job, 1, 0, 1, 0, 2, new long[] {0, 1}, 8, null, Strategy.PS_BSP,
                 new String[0], null), probe.ref()));
-        Worker.WorkerFailed failed = probe.expectMessageClass(Worker.WorkerFailed.class);
+        WorkerReport.WorkerFailed failed = probe.expectMessageClass(WorkerReport.WorkerFailed.class);
         assertEquals("unloadable", failed.jobId());
         worker.tell(new Worker.Hold("unloadable", 1));
         worker.tell(new Worker.ReportAssignment(probe.ref()));
-        assertNull(probe.expectMessageClass(Worker.AssignmentReport.class).assignment(),
+        assertNull(probe.expectMessageClass(WorkerReport.AssignmentReport.class).assignment(),
                 "no Held: the worker is in no job");
     }
 
