@@ -263,22 +263,46 @@ final class ActiveJob {
     void recover(RecoveryPolicy.Cause cause, Runnable first) {
         RecoveryPolicy.Situation s = situation();
         Decision d = RecoveryPolicy.decide(cause, s);
-        if (d instanceof RecoveryPolicy.Ignore) return;
+        if (d.ignored()) return;
         first.run();
-        if (cause instanceof RecoveryPolicy.Stalled) phaseSinceNanos = clock.nanos();
+        if (cause.stall()) phaseSinceNanos = clock.nanos();
         SwitchRequest pending = state.pendingSwitch();
         if (pending != null && RecoveryPolicy.abandonsSwitch(s, d)) {
             abortSwitch(pending, "the membership changed during the switch; try again");
             pending = null;
         }
-        if ((d instanceof RecoveryPolicy.StartFrom || d instanceof RecoveryPolicy.Reform) && membershipEpoch == 0) {
-            scheduleCheckpoint(firstVersion);
-        }
-        if (d instanceof RecoveryPolicy.Pause p) pause(p.tellClient(), pending);
-        else if (d instanceof RecoveryPolicy.StartFrom f) startWorkers(f.step(), chooseWorkers(), null);
-        else if (d instanceof RecoveryPolicy.Reform r) form(r.at(), pending);
-        else if (d instanceof RecoveryPolicy.Resync) resync(null);
-        else if (d instanceof RecoveryPolicy.Fail f) fail(f.reason());
+        if (d.startsView() && membershipEpoch == 0) scheduleCheckpoint(firstVersion);
+        d.carryOut(actions(pending));
+    }
+
+    /** How this job carries out the policy's decisions; {@code pending}: a switch still to finish. */
+    private RecoveryPolicy.Actions actions(SwitchRequest pending) {
+        return new RecoveryPolicy.Actions() {
+            @Override
+            public void pause(boolean tellClient) {
+                ActiveJob.this.pause(tellClient, pending);
+            }
+
+            @Override
+            public void resync() {
+                ActiveJob.this.resync(null);
+            }
+
+            @Override
+            public void reform(long at) {
+                form(at, pending);
+            }
+
+            @Override
+            public void startFrom(long step) {
+                startWorkers(step, chooseWorkers(), null);
+            }
+
+            @Override
+            public void fail(String reason) {
+                ActiveJob.this.fail(reason);
+            }
+        };
     }
 
     private RecoveryPolicy.Situation situation() {
