@@ -162,7 +162,7 @@ final class BspLoop implements StepLoop {
 
     @Override
     public void release() {
-        puller.cancel();
+        puller.release();
         lastPushes.clear();
         job = null;
         assignment = null;

@@ -189,6 +189,7 @@ final class SspLoop implements StepLoop {
     @Override
     public void release() {
         stop();
+        puller.release();
         job = null;
         assignment = null;
     }
