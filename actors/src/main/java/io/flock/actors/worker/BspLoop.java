@@ -161,7 +161,7 @@ final class BspLoop implements StepLoop {
 
     @Override
     public void release() {
-        puller.cancel();
+        puller.release();
         lastPushes.clear();
         job = null;
         assignment = null;

@@ -94,6 +94,13 @@ final class ShardPuller {
         return round.missing();
     }
 
+    /** The worker left the job: the open round is dropped and the job's data let go. */
+    void release() {
+        cancel();
+        job = null;
+        assignment = null;
+    }
+
     /** Drops the open round: late answers, its retry and its step delay are ignored. */
     void cancel() {
         round.cancel();

@@ -188,6 +188,7 @@ final class SspLoop implements StepLoop {
     @Override
     public void release() {
         stop();
+        puller.release();
         job = null;
         assignment = null;
     }

@@ -268,12 +268,13 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
     }
 
     private Behavior<Command> onPrepare(Prepare prepare) {
-        if (forJob(prepare.jobId())) {
+        boolean mine = forJob(prepare.jobId());
+        if (mine) {
             // Whatever the old view was doing stops here, so the version reported stays true.
             DataPlane.get(context.getSystem()).abortBefore(prepare.jobId(), prepare.epoch(), "the view is re-formed");
             loop.prepare();
         }
-        Replica replica = forJob(prepare.jobId()) ? loop.replica() : null;
+        Replica replica = mine ? loop.replica() : null;
         prepare.replyTo().tell(new WorkerReport.MemberReady(prepare.jobId(), prepare.round(), context.getSelf(),
                 address(DataPlane.get(context.getSystem()).address()), replica != null ? replica.version() : -1));
         return this;
