@@ -44,6 +44,8 @@ public final class ConfigValidator {
             AdminSettings.fromConfig(config);
             DataPlaneSettings.fromConfig(config);
             io.flock.actors.coordinator.CoordinatorSettings.fromConfig(config); // with flock.auto
+            io.flock.actors.worker.WorkerSettings.fromConfig(config);
+            io.flock.actors.shard.ShardSettings.fromConfig(config);
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }
