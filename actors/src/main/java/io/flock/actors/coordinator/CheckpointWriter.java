@@ -27,7 +27,10 @@ final class CheckpointWriter extends AbstractBehavior<CheckpointWriter.Msg> {
 
     sealed interface Msg {}
 
-    private record FromShard(ParameterShard.Reply reply) implements Msg {}
+    /** A shard reply this child has no use for; the adapters for the ones it uses take precedence. */
+    private record OtherReply(ParameterShard.Reply reply) implements Msg {}
+
+    private record GotSnapshot(ParameterShard.Snapshot reply) implements Msg {}
 
     private record Timeout() implements Msg {}
 
@@ -53,7 +56,9 @@ final class CheckpointWriter extends AbstractBehavior<CheckpointWriter.Msg> {
         this.coordinator = coordinator;
         this.requester = requester;
         this.timeout = timeout;
-        this.self = ctx.messageAdapter(ParameterShard.Reply.class, FromShard::new);
+        // One adapter ref for all; Pekko picks the most recently registered class that matches.
+        this.self = ctx.messageAdapter(ParameterShard.Reply.class, OtherReply::new);
+        ctx.messageAdapter(ParameterShard.Snapshot.class, GotSnapshot::new);
         askAll(version);
     }
 
@@ -79,14 +84,15 @@ final class CheckpointWriter extends AbstractBehavior<CheckpointWriter.Msg> {
     @Override
     public Receive<Msg> createReceive() {
         return newReceiveBuilder()
-                .onMessage(FromShard.class, this::onShard)
+                .onMessage(GotSnapshot.class, this::onSnapshot)
+                .onMessage(OtherReply.class, other -> this)
                 .onMessage(Timeout.class, t -> done(null, gather.missing() + " shard(s) sent no snapshot at step "
                         + gather.version() + " within " + timeout.toSeconds() + " s"))
                 .build();
     }
 
-    private Behavior<Msg> onShard(FromShard msg) {
-        if (!(msg.reply() instanceof ParameterShard.Snapshot snap)) return this;
+    private Behavior<Msg> onSnapshot(GotSnapshot msg) {
+        ParameterShard.Snapshot snap = msg.reply();
         if (snap.version() > gather.version()) {
             // That shard moved on before our request arrived: aim ahead of it, further each time,
             // so the request reaches every shard before the version does (a fast job otherwise

@@ -27,7 +27,14 @@ final class Evaluator extends AbstractBehavior<Evaluator.Msg> {
 
     sealed interface Msg {}
 
-    private record FromShard(ParameterShard.Reply reply) implements Msg {}
+    /** A shard reply this child has no use for; the adapters for the ones it uses take precedence. */
+    private record OtherReply(ParameterShard.Reply reply) implements Msg {}
+
+    private record GotSnapshot(ParameterShard.Snapshot reply) implements Msg {}
+
+    private record GotProgress(ParameterShard.SspProgress reply) implements Msg {}
+
+    private record GotPulled(ParameterShard.Pulled reply) implements Msg {}
 
     private record Timeout() implements Msg {}
 
@@ -51,7 +58,11 @@ final class Evaluator extends AbstractBehavior<Evaluator.Msg> {
         this.replyTo = replyTo;
         this.timeout = timeout;
         this.gather = new ShardGather(layout.shardBounds(), version);
-        ActorRef<ParameterShard.Reply> self = ctx.messageAdapter(ParameterShard.Reply.class, FromShard::new);
+        // One adapter ref for all; Pekko picks the most recently registered class that matches.
+        ActorRef<ParameterShard.Reply> self = ctx.messageAdapter(ParameterShard.Reply.class, OtherReply::new);
+        ctx.messageAdapter(ParameterShard.Snapshot.class, GotSnapshot::new);
+        ctx.messageAdapter(ParameterShard.SspProgress.class, GotProgress::new);
+        ctx.messageAdapter(ParameterShard.Pulled.class, GotPulled::new);
         for (int s = 0; s < gather.shards(); s++) {
             ParameterShard.Command ask = Families.appliesOnArrival(layout.strategy())
                     ? new ParameterShard.GetSspProgress(layout.jobId(), version, true, self)
@@ -76,16 +87,17 @@ final class Evaluator extends AbstractBehavior<Evaluator.Msg> {
     @Override
     public Receive<Msg> createReceive() {
         return newReceiveBuilder()
-                .onMessage(FromShard.class, this::onShard)
+                .onMessage(GotSnapshot.class, m -> onShard(gather.accept(m.reply())))
+                .onMessage(GotProgress.class, m -> onShard(gather.accept(m.reply())))
+                .onMessage(GotPulled.class, m -> onShard(gather.accept(m.reply())))
+                .onMessage(OtherReply.class, other -> this)
                 .onMessage(Timeout.class, t -> fail(gather.missing() + " shard(s) did not answer within "
                         + timeout.toSeconds() + " s"))
                 .build();
     }
 
-    private Behavior<Msg> onShard(FromShard msg) {
-        boolean taken = msg.reply() instanceof ParameterShard.Snapshot snap ? gather.accept(snap)
-                : msg.reply() instanceof ParameterShard.SspProgress progress ? gather.accept(progress)
-                : msg.reply() instanceof ParameterShard.Pulled p && gather.accept(p);
+    /** After a shard's answer; {@code taken}: the gather accepted it. */
+    private Behavior<Msg> onShard(boolean taken) {
         if (!taken || !gather.complete()) return this;
         int bound = layout.strategy() == io.flock.strategies.Strategy.PS_ASP ? io.flock.strategies.SspClock.ASP
                 : layout.job().staleness();

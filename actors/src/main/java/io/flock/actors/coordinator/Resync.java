@@ -21,7 +21,12 @@ final class Resync extends AbstractBehavior<Resync.Msg> {
 
     sealed interface Msg {}
 
-    private record FromShard(ParameterShard.Reply reply) implements Msg {}
+    /** A shard reply this child has no use for; the adapters for the ones it uses take precedence. */
+    private record OtherReply(ParameterShard.Reply reply) implements Msg {}
+
+    private record GotVersion(ParameterShard.Version reply) implements Msg {}
+
+    private record GotLost(ParameterShard.Lost reply) implements Msg {}
 
     private record Retry() implements Msg {}
 
@@ -41,7 +46,10 @@ final class Resync extends AbstractBehavior<Resync.Msg> {
         this.ticket = ticket;
         this.retry = retry;
         this.replyTo = replyTo;
-        this.self = ctx.messageAdapter(ParameterShard.Reply.class, FromShard::new);
+        // One adapter ref for all; Pekko picks the most recently registered class that matches.
+        this.self = ctx.messageAdapter(ParameterShard.Reply.class, OtherReply::new);
+        ctx.messageAdapter(ParameterShard.Version.class, GotVersion::new);
+        ctx.messageAdapter(ParameterShard.Lost.class, GotLost::new);
         this.versions = new long[shards];
         Arrays.fill(versions, -1);
         askSilent();
@@ -55,7 +63,9 @@ final class Resync extends AbstractBehavior<Resync.Msg> {
     @Override
     public Receive<Msg> createReceive() {
         return newReceiveBuilder()
-                .onMessage(FromShard.class, this::onShard)
+                .onMessage(GotVersion.class, this::onVersion)
+                .onMessage(GotLost.class, this::onLost)
+                .onMessage(OtherReply.class, other -> this)
                 .onMessage(Retry.class, this::onRetry)
                 .build();
     }
@@ -75,14 +85,15 @@ final class Resync extends AbstractBehavior<Resync.Msg> {
         return this;
     }
 
-    private Behavior<Msg> onShard(FromShard msg) {
-        ParameterShard.Reply r = msg.reply();
-        if (!jobId.equals(r.jobId())) return this;
-        if (r instanceof ParameterShard.Lost lost) {
-            replyTo.tell(new Coordinator.Resynced(jobId, ticket, -1, lost.reason()));
-            return Behaviors.stopped();
-        }
-        if (!(r instanceof ParameterShard.Version v) || v.shardIndex() < 0 || v.shardIndex() >= versions.length
+    private Behavior<Msg> onLost(GotLost msg) {
+        if (!jobId.equals(msg.reply().jobId())) return this;
+        replyTo.tell(new Coordinator.Resynced(jobId, ticket, -1, msg.reply().reason()));
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Msg> onVersion(GotVersion msg) {
+        ParameterShard.Version v = msg.reply();
+        if (!jobId.equals(v.jobId()) || v.shardIndex() < 0 || v.shardIndex() >= versions.length
                 || versions[v.shardIndex()] >= 0) {
             return this;
         }

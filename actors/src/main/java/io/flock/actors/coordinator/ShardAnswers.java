@@ -20,7 +20,13 @@ final class ShardAnswers extends AbstractBehavior<ShardAnswers.Msg> {
 
     sealed interface Msg {}
 
-    private record FromShard(ParameterShard.Reply reply) implements Msg {}
+    /** A shard reply this child has no use for; the adapters for the ones it uses take precedence. */
+    private record OtherReply(ParameterShard.Reply reply) implements Msg {}
+
+    private record GotRefusal(ParameterShard.SwitchRefused reply) implements Msg {}
+
+    /** An Initialized (Init, Seed) or a StrategySwitched: the shard did what was asked, at {@code version}. */
+    private record GotDone(ParameterShard.Reply reply, long version) implements Msg {}
 
     private final String jobId;
     private final long ticket;
@@ -36,7 +42,12 @@ final class ShardAnswers extends AbstractBehavior<ShardAnswers.Msg> {
         this.replyTo = replyTo;
         this.answered = new boolean[shards];
         this.missing = shards;
-        ask.accept(ctx.messageAdapter(ParameterShard.Reply.class, FromShard::new));
+        // One adapter ref for all; Pekko picks the most recently registered class that matches.
+        ActorRef<ParameterShard.Reply> self = ctx.messageAdapter(ParameterShard.Reply.class, OtherReply::new);
+        ctx.messageAdapter(ParameterShard.SwitchRefused.class, GotRefusal::new);
+        ctx.messageAdapter(ParameterShard.Initialized.class, r -> new GotDone(r, r.version()));
+        ctx.messageAdapter(ParameterShard.StrategySwitched.class, r -> new GotDone(r, r.clock()));
+        ask.accept(self);
     }
 
     /**
@@ -49,19 +60,28 @@ final class ShardAnswers extends AbstractBehavior<ShardAnswers.Msg> {
 
     @Override
     public Receive<Msg> createReceive() {
-        return newReceiveBuilder().onMessage(FromShard.class, this::onShard).build();
+        return newReceiveBuilder()
+                .onMessage(GotDone.class, this::onDone)
+                .onMessage(GotRefusal.class, this::onRefusal)
+                .onMessage(OtherReply.class, other -> this)
+                .build();
     }
 
-    private Behavior<Msg> onShard(FromShard msg) {
+    private boolean ours(ParameterShard.Reply r) {
+        return jobId.equals(r.jobId()) && r.shardIndex() >= 0 && r.shardIndex() < answered.length;
+    }
+
+    private Behavior<Msg> onRefusal(GotRefusal msg) {
+        ParameterShard.SwitchRefused refused = msg.reply();
+        if (!ours(refused)) return this;
+        replyTo.tell(new Coordinator.ShardsAnswered(jobId, ticket, -1, refused.shardIndex(), refused.reason()));
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Msg> onDone(GotDone msg) {
         ParameterShard.Reply r = msg.reply();
-        if (!jobId.equals(r.jobId()) || r.shardIndex() < 0 || r.shardIndex() >= answered.length) return this;
-        if (r instanceof ParameterShard.SwitchRefused refused) {
-            replyTo.tell(new Coordinator.ShardsAnswered(jobId, ticket, -1, refused.shardIndex(), refused.reason()));
-            return Behaviors.stopped();
-        }
-        long version = r instanceof ParameterShard.Initialized i ? i.version()
-                : r instanceof ParameterShard.StrategySwitched s ? s.clock() : Long.MIN_VALUE;
-        if (version == Long.MIN_VALUE || answered[r.shardIndex()]) return this;
+        long version = msg.version();
+        if (!ours(r) || answered[r.shardIndex()]) return this;
         answered[r.shardIndex()] = true;
         if (--missing > 0) return this;
         replyTo.tell(new Coordinator.ShardsAnswered(jobId, ticket, version, -1, null));

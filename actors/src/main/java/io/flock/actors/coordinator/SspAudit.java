@@ -26,7 +26,10 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
 
     sealed interface Msg {}
 
-    private record FromShard(ParameterShard.Reply reply) implements Msg {}
+    /** A shard reply this child has no use for; the adapters for the ones it uses take precedence. */
+    private record OtherReply(ParameterShard.Reply reply) implements Msg {}
+
+    private record GotProgress(ParameterShard.SspProgress reply) implements Msg {}
 
 
     /** Re-ask the shards that have not answered (a request can be lost while a shard moves). */
@@ -61,7 +64,9 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
         this.microBatches = layout.job().microBatches();
         this.answered = new boolean[layout.shardBounds().length - 1];
         this.missingShards = answered.length;
-        this.self = ctx.messageAdapter(ParameterShard.Reply.class, FromShard::new);
+        // One adapter ref for all; Pekko picks the most recently registered class that matches.
+        this.self = ctx.messageAdapter(ParameterShard.Reply.class, OtherReply::new);
+        ctx.messageAdapter(ParameterShard.SspProgress.class, GotProgress::new);
         this.timeout = timeout;
         this.retry = retry;
         this.nanoTime = nanoTime;
@@ -104,13 +109,15 @@ final class SspAudit extends AbstractBehavior<SspAudit.Msg> {
     @Override
     public Receive<Msg> createReceive() {
         return newReceiveBuilder()
-                .onMessage(FromShard.class, this::onShard)
+                .onMessage(GotProgress.class, this::onProgress)
+                .onMessage(OtherReply.class, other -> this)
                 .onMessage(Retry.class, r -> onRetry())
                 .build();
     }
 
-    private Behavior<Msg> onShard(FromShard msg) {
-        if (!(msg.reply() instanceof ParameterShard.SspProgress p) || answered[p.shardIndex()]) return this;
+    private Behavior<Msg> onProgress(GotProgress msg) {
+        ParameterShard.SspProgress p = msg.reply();
+        if (answered[p.shardIndex()]) return this;
         answered[p.shardIndex()] = true;
         if (p.recovered()) recovered++;
         check(p);
